@@ -213,7 +213,7 @@ impl Config {
 pub fn bundled(relative: &str) -> PathBuf {
     let here = PathBuf::from(relative);
     if here.exists() {
-        here
+        std::path::absolute(&here).unwrap_or(here)
     } else {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
     }

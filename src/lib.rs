@@ -2,6 +2,11 @@
 //!
 //! The pipeline is intake → geocode → store → index → analysis → API; see README.md.
 
+pub mod api;
+pub mod app;
 pub mod catalog;
 pub mod config;
+pub mod index;
+pub mod intake;
 pub mod model;
+pub mod store;

@@ -1,1 +1,106 @@
-fn main() {}
+//! `hotspot` command line: parses arguments and calls the library.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use hotspot::app::App;
+use hotspot::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "hotspot",
+    version,
+    about = "Turns a city's 311 service requests into hot-spot maps"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Place {
+    /// City configuration (hotspot.toml); default: DATA/hotspot.toml, else the demo city.
+    #[arg(long, env = "HOTSPOT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory holding the request store.
+    #[arg(long, env = "HOTSPOT_DATA", default_value = "data")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Open311 API, the GeoJSON layers and the map (the demo city when no data yet).
+    Serve {
+        #[command(flatten)]
+        place: Place,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8311")]
+        bind: SocketAddr,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hotspot=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { place, bind } => serve(&place, bind),
+    }
+}
+
+/// The configuration in force: `--config`, else `DATA/hotspot.toml`, else the demo city.
+fn load_config(place: &Place) -> Result<Config> {
+    let in_data = place.data.join("hotspot.toml");
+    let path = match &place.config {
+        Some(p) => p.clone(),
+        None if in_data.exists() => in_data,
+        None => return Config::demo().context("loading the bundled demo city config"),
+    };
+    Config::load(&path).with_context(|| format!("loading config {}", path.display()))
+}
+
+fn open_app(place: &Place) -> Result<App> {
+    let config = load_config(place)?;
+    App::open(config, &place.data)
+        .with_context(|| format!("opening data directory {}", place.data.display()))
+}
+
+fn serve(place: &Place, bind: SocketAddr) -> Result<()> {
+    let mut app = open_app(place)?;
+    let mut keys = env_keys();
+    keys.extend(std::mem::take(&mut app.config.api_keys));
+    app.config.api_keys = keys;
+    let app = Arc::new(app);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let name = app.config.name.clone();
+    let count = app.index.snapshot().len();
+    runtime
+        .block_on(hotspot::api::serve(app, bind, |addr| {
+            eprintln!("hotspot: serving {name} ({count} requests) on http://{addr}/");
+        }))
+        .with_context(|| format!("serving on {bind}"))
+}
+
+/// Write keys from `HOTSPOT_API_KEYS` (comma-separated).
+fn env_keys() -> Vec<String> {
+    std::env::var("HOTSPOT_API_KEYS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[allow(dead_code)]
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,106 @@
+//! `/healthz` and `/metrics` (Prometheus text format).
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::AppState;
+
+/// Counters exported at `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    responses_2xx: AtomicU64,
+    responses_4xx: AtomicU64,
+    responses_5xx: AtomicU64,
+    /// Requests accepted through Open311 POST.
+    pub posts_accepted: AtomicU64,
+    /// Open311 POSTs refused (any 4xx).
+    pub posts_rejected: AtomicU64,
+}
+
+impl Metrics {
+    fn count(&self, status: u16) {
+        let counter = match status {
+            200..=399 => &self.responses_2xx,
+            400..=499 => &self.responses_4xx,
+            _ => &self.responses_5xx,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Middleware counting responses by class.
+pub async fn count_responses(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    state.metrics.count(response.status().as_u16());
+    response
+}
+
+/// Liveness and a quick look at what is loaded.
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let snapshot = state.app.index.snapshot();
+    Json(json!({
+        "status": "ok",
+        "city": state.app.config.name,
+        "requests": snapshot.len(),
+        "types": snapshot.types().count(),
+    }))
+}
+
+/// Prometheus text exposition.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let m = &state.metrics;
+    let snapshot = state.app.index.snapshot();
+    let mut out = String::new();
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let _ = writeln!(
+        out,
+        "# HELP hotspot_http_responses_total HTTP responses by status class."
+    );
+    let _ = writeln!(out, "# TYPE hotspot_http_responses_total counter");
+    for (class, c) in [
+        ("2xx", &m.responses_2xx),
+        ("4xx", &m.responses_4xx),
+        ("5xx", &m.responses_5xx),
+    ] {
+        let _ = writeln!(
+            out,
+            "hotspot_http_responses_total{{class=\"{class}\"}} {}",
+            get(c)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP hotspot_open311_posts_total Open311 POSTs by outcome."
+    );
+    let _ = writeln!(out, "# TYPE hotspot_open311_posts_total counter");
+    let _ = writeln!(
+        out,
+        "hotspot_open311_posts_total{{outcome=\"accepted\"}} {}",
+        get(&m.posts_accepted)
+    );
+    let _ = writeln!(
+        out,
+        "hotspot_open311_posts_total{{outcome=\"rejected\"}} {}",
+        get(&m.posts_rejected)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP hotspot_requests_indexed Requests in the in-memory index by service code."
+    );
+    let _ = writeln!(out, "# TYPE hotspot_requests_indexed gauge");
+    for (code, t) in snapshot.types() {
+        let _ = writeln!(
+            out,
+            "hotspot_requests_indexed{{service_code=\"{code}\"}} {}",
+            t.len()
+        );
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

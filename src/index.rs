@@ -1,0 +1,228 @@
+//! In-memory spatial index of requests per service type: an R-tree (rstar) of points and
+//! each request's H3 cell (h3o). Built from the store at start, updated after every commit.
+//!
+//! Readers take an immutable [`IndexSnapshot`]; the writer builds the next snapshot, copying
+//! only the types that changed, and swaps it in.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use h3o::{CellIndex, LatLng, Resolution};
+use rstar::primitives::GeomWithData;
+use rstar::{RTree, AABB};
+
+use crate::model::{ServiceRequest, Status};
+
+/// The finest resolution kept per request; coarser cells come from `CellIndex::parent`.
+pub const BASE_RESOLUTION: Resolution = Resolution::Fifteen;
+
+/// What the index keeps of a request: enough for spatial and time filtering and SLA work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedRequest {
+    pub id: Arc<str>,
+    pub lon: f64,
+    pub lat: f64,
+    /// H3 cell at [`BASE_RESOLUTION`].
+    pub cell: CellIndex,
+    pub status: Status,
+    /// Unix seconds.
+    pub requested: Option<i64>,
+    pub expected: Option<i64>,
+    pub closed: Option<i64>,
+}
+
+impl IndexedRequest {
+    /// Indexes a stored request; `None` when its coordinates are not a valid lat/lon.
+    pub fn new(r: &ServiceRequest) -> Option<IndexedRequest> {
+        let cell = LatLng::new(r.lat, r.lon).ok()?.to_cell(BASE_RESOLUTION);
+        Some(IndexedRequest {
+            id: Arc::from(r.service_request_id.as_str()),
+            lon: r.lon,
+            lat: r.lat,
+            cell,
+            status: r.status,
+            requested: r.requested_datetime.map(|t| t.timestamp()),
+            expected: r.expected_datetime.map(|t| t.timestamp()),
+            closed: r.closed_datetime.map(|t| t.timestamp()),
+        })
+    }
+
+    /// The request's H3 cell at `resolution` (≤ [`BASE_RESOLUTION`]).
+    pub fn cell_at(&self, resolution: Resolution) -> CellIndex {
+        self.cell.parent(resolution).unwrap_or(self.cell)
+    }
+}
+
+type Entry = GeomWithData<[f64; 2], u32>;
+
+/// All requests of one service type.
+#[derive(Debug, Clone, Default)]
+pub struct TypeIndex {
+    requests: Vec<IndexedRequest>,
+    tree: RTree<Entry>,
+    /// Bumped whenever requests of this type are added; keys analysis caches.
+    generation: u64,
+}
+
+impl TypeIndex {
+    fn build(requests: Vec<IndexedRequest>, generation: u64) -> TypeIndex {
+        let entries = requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Entry::new([r.lon, r.lat], i as u32))
+            .collect();
+        TypeIndex {
+            requests,
+            tree: RTree::bulk_load(entries),
+            generation,
+        }
+    }
+
+    fn push(&mut self, r: IndexedRequest, generation: u64) {
+        let i = self.requests.len() as u32;
+        self.tree.insert(Entry::new([r.lon, r.lat], i));
+        self.requests.push(r);
+        self.generation = generation;
+    }
+
+    /// Every request of the type, in the order they were indexed.
+    pub fn requests(&self) -> &[IndexedRequest] {
+        &self.requests
+    }
+
+    pub fn len(&self) -> usize {
+        self.requests.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+    }
+
+    /// Changes whenever requests of this type were added.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Requests inside a lon/lat box (inclusive).
+    pub fn within(
+        &self,
+        [min_lon, min_lat, max_lon, max_lat]: [f64; 4],
+    ) -> impl Iterator<Item = &IndexedRequest> {
+        let envelope = AABB::from_corners([min_lon, min_lat], [max_lon, max_lat]);
+        self.tree
+            .locate_in_envelope(&envelope)
+            .map(|e| &self.requests[e.data as usize])
+    }
+
+    /// The request nearest to a point (planar lon/lat distance: fine at city scale for ranking).
+    pub fn nearest(&self, lon: f64, lat: f64) -> Option<&IndexedRequest> {
+        self.tree
+            .nearest_neighbor(&[lon, lat])
+            .map(|e| &self.requests[e.data as usize])
+    }
+}
+
+/// An immutable view of the whole index.
+#[derive(Debug, Clone, Default)]
+pub struct IndexSnapshot {
+    types: BTreeMap<String, Arc<TypeIndex>>,
+    generation: u64,
+    newest_requested: Option<i64>,
+}
+
+impl IndexSnapshot {
+    /// Index of one service code.
+    pub fn of_type(&self, code: &str) -> Option<&TypeIndex> {
+        self.types.get(code).map(Arc::as_ref)
+    }
+
+    /// Service codes with their indexes, in code order.
+    pub fn types(&self) -> impl Iterator<Item = (&str, &TypeIndex)> {
+        self.types.iter().map(|(k, v)| (k.as_str(), v.as_ref()))
+    }
+
+    /// Total number of indexed requests.
+    pub fn len(&self) -> usize {
+        self.types.values().map(|t| t.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// Changes whenever anything was added.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Newest `requested_datetime` (unix seconds): the anchor of default time windows.
+    pub fn newest_requested(&self) -> Option<i64> {
+        self.newest_requested
+    }
+}
+
+/// The shared, swappable index.
+#[derive(Debug, Default)]
+pub struct Index {
+    current: RwLock<Arc<IndexSnapshot>>,
+}
+
+impl Index {
+    /// Builds the index from requests (e.g. everything in the store).
+    pub fn build(requests: impl IntoIterator<Item = ServiceRequest>) -> Index {
+        let mut by_type: BTreeMap<String, Vec<IndexedRequest>> = BTreeMap::new();
+        let mut newest = None;
+        for r in requests {
+            if let Some(ix) = IndexedRequest::new(&r) {
+                newest = newest.max(ix.requested);
+                by_type.entry(r.service_code).or_default().push(ix);
+            }
+        }
+        let types = by_type
+            .into_iter()
+            .map(|(code, reqs)| (code, Arc::new(TypeIndex::build(reqs, 1))))
+            .collect();
+        let snapshot = IndexSnapshot {
+            types,
+            generation: 1,
+            newest_requested: newest,
+        };
+        Index {
+            current: RwLock::new(Arc::new(snapshot)),
+        }
+    }
+
+    /// Replaces the whole index with one built from `requests`.
+    pub fn reset(&self, requests: impl IntoIterator<Item = ServiceRequest>) {
+        let built = Index::build(requests).snapshot();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = built;
+    }
+
+    /// The current snapshot; it never changes under the caller.
+    pub fn snapshot(&self) -> Arc<IndexSnapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Adds newly committed requests and publishes a new snapshot. Called by the single
+    /// store writer only, so snapshots are never built concurrently.
+    pub fn apply(&self, requests: &[ServiceRequest]) {
+        if requests.is_empty() {
+            return;
+        }
+        let mut next = (*self.snapshot()).clone();
+        next.generation += 1;
+        let generation = next.generation;
+        for r in requests {
+            let Some(ix) = IndexedRequest::new(r) else {
+                continue;
+            };
+            next.newest_requested = next.newest_requested.max(ix.requested);
+            let entry = next.types.entry(r.service_code.clone()).or_default();
+            Arc::make_mut(entry).push(ix, generation);
+        }
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+    }
+}

@@ -1,0 +1,3 @@
+//! Intake: reading source formats into requests and accepting them.
+
+pub mod accept;

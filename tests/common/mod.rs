@@ -1,0 +1,72 @@
+//! Shared helpers for integration tests: a small test city and a server on a free port.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hotspot::app::App;
+use hotspot::config::Config;
+
+pub const API_KEY: &str = "test-key-123456";
+
+/// Writes a test city config (Chicago-like extent, no demo seeding) into `dir`.
+pub fn test_config(dir: &Path) -> PathBuf {
+    let path = dir.join("hotspot.toml");
+    let catalog = Config::bundled_catalog();
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"Test City\"\ntimezone = \"America/Chicago\"\n\
+             extent = [-87.95, 41.64, -87.52, 42.03]\napi_keys = [\"{API_KEY}\"]\n\
+             catalog = {:?}\n",
+            catalog.display().to_string()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// A running server; aborted when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Opens the app on `data` with the test config and serves it on 127.0.0.1 (free port).
+pub async fn start(data: &Path) -> TestServer {
+    let config = Config::load(&test_config(data)).unwrap();
+    let app = Arc::new(App::open(config, data).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = hotspot::api::router(Arc::clone(&app));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    TestServer { addr, app, task }
+}
+
+/// Form fields of a valid POST (a streetlight in Chicago).
+pub fn valid_post() -> Vec<(&'static str, String)> {
+    vec![
+        ("api_key", API_KEY.to_string()),
+        ("service_code", "streetlight".to_string()),
+        ("lat", "41.8781".to_string()),
+        ("long", "-87.6298".to_string()),
+        ("description", "Light out on the corner".to_string()),
+        ("address_string", "100 W Madison St".to_string()),
+    ]
+}

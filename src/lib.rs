@@ -9,4 +9,5 @@ pub mod config;
 pub mod index;
 pub mod intake;
 pub mod model;
+pub mod projection;
 pub mod store;

@@ -4,9 +4,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::boundaries::{Boundaries, BoundaryError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
 use crate::index::Index;
+use crate::intake::accept::Acceptor;
 use crate::store::{Store, StoreError};
 
 /// Errors starting the application.
@@ -16,20 +18,34 @@ pub enum AppError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Boundaries(#[from] BoundaryError),
 }
 
 /// Everything a command or the server works with.
 pub struct App {
     pub config: Config,
     pub catalog: Catalog,
+    /// The city's boundary layers (empty when the config names none).
+    pub boundaries: Boundaries,
     pub store: Store,
     pub index: Arc<Index>,
 }
 
 impl App {
+    /// An acceptor for rows of `source` with this city's catalog, extent and boundaries.
+    pub fn acceptor(&self, source: &str, id_prefix: &str) -> Acceptor<'_> {
+        Acceptor::new(&self.catalog, self.config.extent, source, id_prefix)
+            .with_boundaries(Some(&self.boundaries))
+    }
+
     /// Opens the store in `data_dir` and builds the index from it.
     pub fn open(config: Config, data_dir: &Path) -> Result<App, AppError> {
         let catalog = Catalog::load(&config.catalog)?;
+        let boundaries = match &config.boundaries {
+            Some(dir) => Boundaries::load_dir(dir)?,
+            None => Boundaries::default(),
+        };
         let index = Arc::new(Index::default());
         let hook_index = Arc::clone(&index);
         let store = Store::open(data_dir, Box::new(move |added| hook_index.apply(added)))?;
@@ -39,6 +55,7 @@ impl App {
         Ok(App {
             config,
             catalog,
+            boundaries,
             store,
             index,
         })

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod boundaries;
 pub mod catalog;
 pub mod config;
 pub mod index;

@@ -15,7 +15,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{ApiError, AppState, MAX_BODY_BYTES};
-use crate::intake::accept::Acceptor;
 use crate::model::{RawRequest, ServiceRequest, SourceLocation, Status};
 use crate::store::{InsertOutcome, NewRequest, Query};
 
@@ -583,7 +582,7 @@ fn accept_post(state: &AppState, raw: RawRequest) -> Result<ServiceRequest, ApiE
             format!("{code:?} is not a service of this city (see services.json)"),
         ));
     }
-    let mut acceptor = Acceptor::new(&app.catalog, app.config.extent, "open311", "HS");
+    let mut acceptor = app.acceptor("open311", "HS");
     let mut request = acceptor.accept(raw).map_err(|e| {
         let field = if e.field == "lat/lon" {
             "lat/long".to_string()

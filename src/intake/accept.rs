@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 
+use crate::boundaries::Boundaries;
 use crate::catalog::{Catalog, Service};
 use crate::config::Extent;
 use crate::model::{RawRequest, RowError, ServiceRequest, SourceLocation, Status};
@@ -21,6 +22,7 @@ pub struct Acceptor<'a> {
     id_prefix: String,
     default_service: Option<&'a Service>,
     project: Option<&'a ProjectFn<'a>>,
+    boundaries: Option<&'a Boundaries>,
     /// Occurrences of each content hash, so identical id-less rows get distinct stable ids.
     seen: HashMap<u64, u32>,
 }
@@ -41,6 +43,7 @@ impl<'a> Acceptor<'a> {
             id_prefix: id_prefix.to_string(),
             default_service: None,
             project: None,
+            boundaries: None,
             seen: HashMap::new(),
         }
     }
@@ -54,6 +57,12 @@ impl<'a> Acceptor<'a> {
     /// How to turn projected X/Y into lon/lat; without it such rows are rejected.
     pub fn with_projection(mut self, project: Option<&'a ProjectFn<'a>>) -> Self {
         self.project = project;
+        self
+    }
+
+    /// Tags each request with the boundary features it falls in.
+    pub fn with_boundaries(mut self, boundaries: Option<&'a Boundaries>) -> Self {
+        self.boundaries = boundaries;
         self
     }
 
@@ -99,7 +108,7 @@ impl<'a> Acceptor<'a> {
                 .or_else(|| service.and_then(|s| s.agency.clone())),
             media_url: raw.media_url,
             source: self.source.clone(),
-            districts: Default::default(),
+            districts: self.boundaries.map(|b| b.tag(lon, lat)).unwrap_or_default(),
         })
     }
 

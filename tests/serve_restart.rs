@@ -1,0 +1,105 @@
+//! The real binary: acknowledged requests survive SIGKILL and a restart.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Starts `hotspot serve` on a free port and returns it with the base URL.
+fn spawn_server(data: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspot"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env_remove("HOTSPOT_CONFIG")
+        .env("HOTSPOT_API_KEYS", "env-key-abcdefgh")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting hotspot serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(i) = line.find("http://") {
+            break line[i..].trim_end_matches('/').to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+#[test]
+fn acknowledged_requests_survive_sigkill_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    common::test_config(dir.path()); // DATA/hotspot.toml is picked up without --config
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let (mut child, url) = spawn_server(dir.path());
+    let ids: Vec<String> = runtime.block_on(async {
+        let mut ids = Vec::new();
+        for (i, key) in [common::API_KEY, "env-key-abcdefgh"]
+            .iter()
+            .cycle()
+            .take(20)
+            .enumerate()
+        {
+            let mut fields = common::valid_post();
+            fields[0].1 = key.to_string();
+            fields[4].1 = format!("report {i}");
+            let resp = client
+                .post(format!("{url}/open311/v2/requests.json"))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 201);
+            let body: serde_json::Value = resp.json().await.unwrap();
+            ids.push(body[0]["service_request_id"].as_str().unwrap().to_string());
+        }
+        ids
+    });
+    child.kill().unwrap(); // SIGKILL: no shutdown code runs
+    child.wait().unwrap();
+
+    let (mut child, url) = spawn_server(dir.path());
+    runtime.block_on(async {
+        let health: serde_json::Value = client
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(health["requests"], 20, "{health}");
+        for (i, id) in ids.iter().enumerate() {
+            let got: serde_json::Value = client
+                .get(format!("{url}/open311/v2/requests/{id}.json"))
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(got[0]["description"], format!("report {i}"));
+        }
+        let metrics = client
+            .get(format!("{url}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("hotspot_requests_indexed{service_code=\"streetlight\"} 20"),
+            "{metrics}"
+        );
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

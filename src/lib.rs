@@ -4,5 +4,6 @@
 
 pub mod catalog;
 pub mod config;
+pub mod intake;
 pub mod model;
 pub mod projection;

@@ -56,17 +56,72 @@ fn scan(mut state: Quote, line: &[u8]) -> Quote {
 /// A physical line with its 1-based number.
 type Line = (u64, Vec<u8>);
 
-/// Splits one complete record into fields with the `csv` crate.
-fn split(bytes: &[u8]) -> ByteRecord {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(bytes.len().clamp(64, 64 * 1024))
-        .from_reader(bytes);
-    let mut rec = ByteRecord::new();
-    match rdr.read_byte_record(&mut rec) {
-        Ok(true) => rec,
-        _ => ByteRecord::new(),
+/// The input side of [`Splitter`]: hands the `csv` reader one record at a time.
+#[derive(Debug, Default)]
+struct Feed {
+    data: Vec<u8>,
+    pos: usize,
+    /// The reader asked for more than one record: it is out of step with the lines.
+    starved: bool,
+}
+
+impl std::io::Read for Feed {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.data[self.pos..];
+        let n = rest.len().min(out.len());
+        if n == 0 {
+            self.starved = true;
+        }
+        out[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Splits complete records into fields with one long-lived `csv` reader (building a
+/// reader per record is slow). Records are fed ending in exactly one `\n`, the only
+/// terminator, so the reader never needs to look past a record; if it ever does (it then
+/// sees the end of its input), it is replaced by a fresh one.
+struct Splitter {
+    rdr: csv::Reader<Feed>,
+    fed: u64,
+}
+
+impl Splitter {
+    fn new() -> Splitter {
+        Splitter {
+            rdr: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_reader(Feed::default()),
+            fed: 0,
+        }
+    }
+
+    fn split(&mut self, lines: &[Line]) -> ByteRecord {
+        let feed = self.rdr.get_mut();
+        feed.data.clear();
+        feed.pos = 0;
+        for (_, line) in lines {
+            feed.data.extend_from_slice(line);
+        }
+        while matches!(feed.data.last(), Some(b'\n' | b'\r')) {
+            feed.data.pop();
+        }
+        feed.data.push(b'\n');
+        self.fed += feed.data.len() as u64;
+        let mut rec = ByteRecord::new();
+        let ok = matches!(self.rdr.read_byte_record(&mut rec), Ok(true));
+        let in_step = !self.rdr.get_ref().starved && self.rdr.position().byte() == self.fed;
+        if !in_step {
+            *self = Splitter::new();
+        }
+        if ok {
+            rec
+        } else {
+            ByteRecord::new()
+        }
     }
 }
 
@@ -87,11 +142,6 @@ pub fn parse_header(head: &[u8]) -> Vec<String> {
     }
 }
 
-/// The bytes of a record's physical lines, joined.
-fn join(lines: &[Line]) -> Vec<u8> {
-    lines.iter().flat_map(|l| l.1.iter().copied()).collect()
-}
-
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
@@ -100,6 +150,7 @@ fn is_blank(line: &[u8]) -> bool {
 pub struct CsvSource {
     input: Box<dyn BufRead + Send>,
     map: ColumnMap,
+    splitter: Splitter,
     /// Lines taken back after an unbalanced quote, to be read again.
     pending: VecDeque<Line>,
     next_line: u64,
@@ -120,6 +171,7 @@ impl CsvSource {
         let mut src = CsvSource {
             input,
             map: ColumnMap::new::<&str>(&[]),
+            splitter: Splitter::new(),
             pending: VecDeque::new(),
             next_line: 1,
             bytes_read: 0,
@@ -138,7 +190,9 @@ impl CsvSource {
             }
             _ => return Err(no_header()),
         };
-        let header: Vec<String> = split(&join(&lines))
+        let header: Vec<String> = src
+            .splitter
+            .split(&lines)
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .collect();
@@ -231,7 +285,7 @@ impl CsvSource {
     }
 
     fn row(&mut self, start: u64, lines: Vec<Line>) -> Result<RawRequest, RowError> {
-        let rec = split(&join(&lines));
+        let rec = self.splitter.split(&lines);
         if rec.len() != self.map.len() {
             if lines.len() > 1 {
                 return Err(self.unbalanced(lines));
@@ -293,6 +347,31 @@ mod tests {
             Quote::FieldStart
         );
         assert_eq!(scan(Quote::FieldStart, b"\"a\"\r\n"), Quote::FieldStart);
+    }
+
+    #[test]
+    fn splitter_stays_in_step() {
+        let mut s = Splitter::new();
+        let line = |t: &str| vec![(1u64, t.as_bytes().to_vec())];
+        assert_eq!(
+            s.split(&line("a,b,c\r\n")),
+            ByteRecord::from(vec!["a", "b", "c"])
+        );
+        assert_eq!(
+            s.split(&line("\"x,y\",z")),
+            ByteRecord::from(vec!["x,y", "z"])
+        );
+        let two = vec![(2, b"\"multi\r\n".to_vec()), (3, b"line\",q\n".to_vec())];
+        assert_eq!(s.split(&two), ByteRecord::from(vec!["multi\r\nline", "q"]));
+        // A stray CR is data, not a terminator.
+        assert_eq!(
+            s.split(&line("a\rb,c\n")),
+            ByteRecord::from(vec!["a\rb", "c"])
+        );
+        // An open quote makes the reader look past the record: it is replaced, and the
+        // next record still splits correctly.
+        assert_eq!(s.split(&line("\"open,x\n")).len(), 1);
+        assert_eq!(s.split(&line("d,e\n")), ByteRecord::from(vec!["d", "e"]));
     }
 
     #[test]

@@ -76,6 +76,7 @@ const SYNONYMS: [(Role, &[&str]); ROLE_COUNT] = [
             "creation_date",
             "created_datetime",
             "requested_date",
+            "requested",
             "created_at",
             "created",
             "start_time",

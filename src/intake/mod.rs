@@ -16,6 +16,8 @@ mod csv_source;
 pub mod datetime;
 pub mod fields;
 mod json_source;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::fs::File;

@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand};
 
 use hotspot::app::App;
 use hotspot::config::Config;
+use hotspot::import::{import_file, ImportOptions, ImportSummary};
+use hotspot::intake::Format;
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +44,20 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8311")]
         bind: SocketAddr,
     },
+    /// Import open-data exports or request files into the store (duplicates are skipped).
+    Import {
+        /// Files to import (CSV, JSON array, GeoJSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Source format; auto detects each file by its header.
+        #[arg(long, default_value = "auto")]
+        format: Format,
+        /// Service (code, name or alias) for rows that name none; default: from the file name.
+        #[arg(long)]
+        service: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
 }
 
 fn main() -> Result<()> {
@@ -53,6 +70,12 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve { place, bind } => serve(&place, bind),
+        Command::Import {
+            files,
+            format,
+            service,
+            place,
+        } => import(&place, &files, format, service),
     }
 }
 
@@ -100,7 +123,72 @@ fn env_keys() -> Vec<String> {
         .collect()
 }
 
-#[allow(dead_code)]
-fn display(p: &Path) -> String {
-    p.display().to_string()
+fn import(place: &Place, files: &[PathBuf], format: Format, service: Option<String>) -> Result<()> {
+    let app = open_app(place)?;
+    let opts = ImportOptions { format, service };
+    let mut failed = 0;
+    for file in files {
+        let bar = progress_bar(file);
+        let mut progress = |done: u64, total: u64| {
+            bar.set_length(total);
+            bar.set_position(done);
+        };
+        match import_file(&app, file, &opts, &mut progress) {
+            Ok(summary) => {
+                bar.finish_and_clear();
+                print_summary(&summary);
+            }
+            Err(e) => {
+                bar.abandon();
+                eprintln!("hotspot: {}: {e}", file.display());
+                failed += 1;
+            }
+        }
+    }
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} files could not be imported",
+        files.len()
+    );
+    Ok(())
+}
+
+fn progress_bar(file: &Path) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+            .expect("valid progress template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(
+        file.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    bar
+}
+
+fn print_summary(s: &ImportSummary) {
+    println!("{} ({} format)", s.file, s.format);
+    if let Some((code, inferred)) = &s.default_service {
+        let why = if *inferred {
+            "from the file name"
+        } else {
+            "from --service"
+        };
+        println!("  rows that name no type: {code} ({why})");
+    }
+    println!(
+        "  read {}, imported {}, duplicates {}, rejected {}",
+        s.read,
+        s.imported,
+        s.duplicates,
+        s.rejected_total()
+    );
+    for (reason, n) in &s.rejected {
+        println!("  rejected {n}: {reason}");
+        for e in s.examples.iter().filter(|e| &e.reason == reason) {
+            println!("    {e}");
+        }
+    }
 }

@@ -69,9 +69,10 @@ pub enum IntakeError {
 }
 
 /// A source format. `Auto` asks [`read`] to detect it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Format {
     /// Detect from the file's name, first byte and column names.
+    #[default]
     Auto,
     /// Philadelphia: `public_cases_fc` CSV or JSON array, Parks & Rec CSV. X/Y: EPSG:2272.
     Philly,

@@ -7,6 +7,7 @@ pub mod app;
 pub mod boundaries;
 pub mod catalog;
 pub mod config;
+pub mod demo;
 pub mod import;
 pub mod index;
 pub mod intake;

@@ -9,7 +9,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
 use crate::index::Index;
 use crate::intake::accept::Acceptor;
-use crate::store::{Store, StoreError};
+use crate::store::{NewRequest, Store, StoreError};
 
 /// Errors starting the application.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,31 @@ impl App {
     pub fn acceptor(&self, source: &str, id_prefix: &str) -> Acceptor<'_> {
         Acceptor::new(&self.catalog, self.config.extent, source, id_prefix)
             .with_boundaries(Some(&self.boundaries))
+    }
+
+    /// On an empty store of the demo city, stores the generated year of demo requests
+    /// (tagged with the demo's districts). Returns how many were stored.
+    pub fn seed_demo_if_empty(&self) -> Result<usize, AppError> {
+        if !self.config.demo || self.store.count()? > 0 {
+            return Ok(0);
+        }
+        let city = crate::demo::generate(&self.catalog);
+        let mut stored = 0;
+        for chunk in city.requests.chunks(5_000) {
+            let batch = chunk
+                .iter()
+                .cloned()
+                .map(|mut request| {
+                    request.districts = self.boundaries.tag(request.lon, request.lat);
+                    NewRequest {
+                        request,
+                        token: None,
+                    }
+                })
+                .collect();
+            stored += self.store.writer().insert_blocking(batch)?.len();
+        }
+        Ok(stored)
     }
 
     /// Opens the store in `data_dir` and builds the index from it.

@@ -98,6 +98,15 @@ fn open_app(place: &Place) -> Result<App> {
 
 fn serve(place: &Place, bind: SocketAddr) -> Result<()> {
     let mut app = open_app(place)?;
+    let seeded = app
+        .seed_demo_if_empty()
+        .context("loading the demo city's requests")?;
+    if seeded > 0 {
+        eprintln!(
+            "hotspot: new data directory: loaded {seeded} demo requests of {}",
+            app.config.name
+        );
+    }
     let mut keys = env_keys();
     keys.extend(std::mem::take(&mut app.config.api_keys));
     app.config.api_keys = keys;

@@ -4,4 +4,5 @@
 
 pub mod catalog;
 pub mod config;
+pub mod geocode;
 pub mod model;

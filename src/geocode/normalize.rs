@@ -270,7 +270,8 @@ impl fmt::Display for ParsedAddress {
         match self {
             ParsedAddress::Street(a) => a.fmt(f),
             ParsedAddress::Block(a) => {
-                write!(f, "{} BLOCK", a.number)?;
+                a.write_number(f)?;
+                f.write_str(" BLOCK")?;
                 a.write_rest(f)
             }
             ParsedAddress::Intersection(a, b) => write!(f, "{a} & {b}"),
@@ -314,10 +315,14 @@ pub fn parse_address(input: &str) -> Result<ParsedAddress, NormalizeError> {
             return parse_numbered(right.to_vec(), locality, input);
         }
         if !is_house_number(left[0]) {
-            return Ok(ParsedAddress::Intersection(
-                street_name_of(left, input)?,
-                street_name_of(right, input)?,
-            ));
+            let a = street_name_of(left, input)?;
+            // the rendering must not start with a house number ("3B MT & ...")
+            if !a.full().split(' ').next().is_some_and(is_house_number) {
+                return Ok(ParsedAddress::Intersection(
+                    a,
+                    street_name_of(right, input)?,
+                ));
+            }
         }
     }
     parse_numbered(toks, locality, input)
@@ -397,7 +402,10 @@ fn strip_locality(toks: &mut Vec<&str>) -> Locality {
     if let [.., prev, last] = toks.as_slice() {
         let after_comma = *prev == ",";
         let post_dir = *last == "NE" && usps::suffix(prev).is_some();
-        if toks.len() >= 3 && usps::is_state(last) && (loc.zipcode.is_some() || after_comma) && !post_dir
+        if toks.len() >= 3
+            && usps::is_state(last)
+            && (loc.zipcode.is_some() || after_comma)
+            && !post_dir
         {
             loc.state = Some(last.to_string());
             toks.pop();
@@ -497,20 +505,36 @@ fn parse_numbered(
         if block {
             return Err(NormalizeError::NoBlockNumber(input.to_string()));
         }
+        let words: Vec<&str> = toks.iter().copied().filter(|t| is_word(t)).collect();
+        if words.len() < toks.len() {
+            // "N # 3B ST" reads as "N 3B ST" would
+            return parse_numbered(words, loc, input);
+        }
         return street_name_of(&toks, input).map(ParsedAddress::StreetOnly);
     };
     let mut addr = house_number(number)?;
-    i += 1;
-    if toks.get(i) == Some(&"1/2") {
+    // stray connectors after a house number carry nothing; `#` only before a unit number
+    let rest: Vec<&str> = (i + 1..toks.len())
+        .filter(|&j| {
+            is_word(toks[j]) || (toks[j] == "#" && toks.get(j + 1).is_some_and(|t| is_word(t)))
+        })
+        .map(|j| toks[j])
+        .collect();
+    let mut street_toks = rest.as_slice();
+    if let Some(["1/2", tail @ ..]) = Some(street_toks) {
         addr.half = true;
-        i += 1;
+        street_toks = tail;
     }
-    if is_block_word(toks.get(i)) {
+    if is_block_word(street_toks.first()) {
         block = true;
-        i += if toks.get(i + 1) == Some(&"OF") { 2 } else { 1 };
+        let skip = if street_toks.get(1) == Some(&"OF") {
+            2
+        } else {
+            1
+        };
+        street_toks = &street_toks[skip..];
     }
-    let street_toks = &toks[i..];
-    if !street_toks.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
+    if street_toks.first().is_none_or(|t| *t == "#") {
         return Err(NormalizeError::NoStreetName(input.to_string()));
     }
     fill_street(&mut addr, street_toks, loc);
@@ -534,14 +558,19 @@ fn fill_street(addr: &mut StreetAddress, toks: &[&str], loc: Locality) {
         }
         None => (toks, &toks[toks.len()..]),
     };
-    let (street, rest) = parse_street(street_toks);
+    // a `#` that introduced no unit is noise
+    let words: Vec<&str> = street_toks.iter().copied().filter(|t| is_word(t)).collect();
+    let (street, rest) = parse_street(&words);
     addr.street = street;
-    absorb_tail(addr, rest);
-    absorb_tail(addr, after_unit);
+    absorb_tail(addr, rest, true);
+    let after_unit: Vec<&str> = after_unit.iter().copied().filter(|t| is_word(t)).collect();
+    absorb_tail(addr, &after_unit, false);
 }
 
-/// Words left after the street: a bare unit number (`SPRUCE ST 20`), a state, a city.
-fn absorb_tail(addr: &mut StreetAddress, mut tail: &[&str]) {
+/// Words left after the street: a bare unit number (`SPRUCE ST 20`), a state, a city;
+/// anything else joins the street's qualifier when `keep_rest` (words right after the
+/// suffix) or is dropped (words after a unit).
+fn absorb_tail(addr: &mut StreetAddress, mut tail: &[&str], keep_rest: bool) {
     if tail.is_empty() {
         return;
     }
@@ -558,8 +587,10 @@ fn absorb_tail(addr: &mut StreetAddress, mut tail: &[&str]) {
             tail = rest;
         }
     }
-    if addr.city.is_none() {
+    if addr.city.is_none() && is_city(tail) {
         addr.city = Some(tail.join(" "));
+    } else if keep_rest {
+        append_qualifier(&mut addr.street, tail);
     }
 }
 
@@ -588,7 +619,11 @@ fn unit_at(toks: &[&str], i: usize) -> Option<(usize, Unit, usize)> {
     if d.abbr != "#" && toks.get(j) == Some(&"#") {
         j += 1;
     }
-    let id = toks.get(j).copied().filter(|t| is_unit_id(t));
+    // a directional id is written short: UNIT NORTH → UNIT N
+    let id = toks.get(j).copied().and_then(|t| match Dir::parse(t) {
+        Some(d) => Some(d.as_str()),
+        None => Some(t).filter(|t| is_unit_id(t)),
+    });
     let unit = |id: Option<&str>| Unit {
         designator: d.abbr.to_string(),
         id: id.map(str::to_string),

@@ -16,7 +16,10 @@ const SUFFIXES: &[(&str, &[&str])] = &[
     ("ALY", &["ALLEE", "ALLEY", "ALLY", "ALY"]),
     ("ANX", &["ANEX", "ANNEX", "ANNX", "ANX"]),
     ("ARC", &["ARC", "ARCADE"]),
-    ("AVE", &["AV", "AVE", "AVEN", "AVENU", "AVENUE", "AVN", "AVNUE"]),
+    (
+        "AVE",
+        &["AV", "AVE", "AVEN", "AVENU", "AVENUE", "AVN", "AVNUE"],
+    ),
     ("BYU", &["BAYOO", "BAYOU", "BYU"]),
     ("BCH", &["BCH", "BEACH"]),
     ("BND", &["BEND", "BND"]),
@@ -243,9 +246,7 @@ const SUFFIXES: &[(&str, &[&str])] = &[
     ("VWS", &["VIEWS", "VWS"]),
     (
         "VLG",
-        &[
-            "VILL", "VILLAG", "VILLAGE", "VILLG", "VILLIAGE", "VLG",
-        ],
+        &["VILL", "VILLAG", "VILLAGE", "VILLG", "VILLIAGE", "VLG"],
     ),
     ("VLGS", &["VILLAGES", "VLGS"]),
     ("VL", &["VILLE", "VL"]),
@@ -301,9 +302,26 @@ const STATES: &[&str] = &[
 
 /// Spelled-out ordinals below twenty, index = value.
 const ORDINAL_WORDS: &[&str] = &[
-    "", "FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH", "NINTH",
-    "TENTH", "ELEVENTH", "TWELFTH", "THIRTEENTH", "FOURTEENTH", "FIFTEENTH", "SIXTEENTH",
-    "SEVENTEENTH", "EIGHTEENTH", "NINETEENTH",
+    "",
+    "FIRST",
+    "SECOND",
+    "THIRD",
+    "FOURTH",
+    "FIFTH",
+    "SIXTH",
+    "SEVENTH",
+    "EIGHTH",
+    "NINTH",
+    "TENTH",
+    "ELEVENTH",
+    "TWELFTH",
+    "THIRTEENTH",
+    "FOURTEENTH",
+    "FIFTEENTH",
+    "SIXTEENTH",
+    "SEVENTEENTH",
+    "EIGHTEENTH",
+    "NINETEENTH",
 ];
 
 /// Tens as cardinal ("TWENTY", for TWENTY-FIRST) and ordinal ("TWENTIETH"), index = value / 10.
@@ -329,7 +347,9 @@ pub(crate) struct UnitDesignator {
     pub needs_id: bool,
 }
 
-fn build_map(groups: &[&[(&'static str, &'static [&'static str])]]) -> HashMap<&'static str, &'static str> {
+fn build_map(
+    groups: &[&[(&'static str, &'static [&'static str])]],
+) -> HashMap<&'static str, &'static str> {
     let mut map = HashMap::new();
     for table in groups {
         for (std, variants) in table.iter() {

@@ -19,7 +19,7 @@
 //! 6. the street suffix is the last Appendix C1 word that has a name word before it; a
 //!    directional after it is the post-directional; a leading directional is the
 //!    pre-directional unless it is the whole name (`NORTH ST`, `W NORTH AVE`);
-//! 7. the name: spelled ordinals and bare numbers become `5TH`, `21ST`; a leading
+//! 7. the name: a leading spelled ordinal or a bare number becomes `5TH`, `21ST`; a leading
 //!    `ST`/`MT`/`FT` becomes `SAINT`/`MOUNT`/`FORT`; other words are kept as written.
 
 use std::borrow::Cow;
@@ -756,16 +756,11 @@ fn build_name(toks: &[&str]) -> String {
 /// The normalized name word at `toks[i]` and how many tokens it took.
 fn name_word<'a>(toks: &[&'a str], i: usize) -> (Cow<'a, str>, usize) {
     let t = toks[i];
-    if let (Some(tens), Some(unit)) = (
-        usps::tens_cardinal(t),
-        toks.get(i + 1).and_then(|u| usps::small_ordinal(u)),
-    ) {
-        if unit < 10 {
-            return (ordinal(tens + unit).into(), 2);
+    // spelled ordinals lead the name (FIFTH ST, TWENTY FIRST ST), but OLD SECOND ST stays
+    if i == 0 {
+        if let Some(ord) = spelled_ordinal_at(toks) {
+            return ord;
         }
-    }
-    if let Some(n) = usps::spelled_ordinal(t) {
-        return (ordinal(n).into(), 1);
     }
     if let Some(n) = numeric_ordinal(t) {
         return (ordinal(n).into(), 1);
@@ -787,6 +782,18 @@ fn name_word<'a>(toks: &[&'a str], i: usize) -> (Cow<'a, str>, usize) {
         }
     }
     (t.into(), 1)
+}
+
+/// A spelled ordinal at the start of `toks`: `FIFTH`, `TWENTY-FIRST`, `TWENTY FIRST`.
+fn spelled_ordinal_at<'a>(toks: &[&'a str]) -> Option<(Cow<'a, str>, usize)> {
+    let t = toks.first()?;
+    let unit = toks.get(1).and_then(|u| usps::small_ordinal(u));
+    if let (Some(tens), Some(unit)) = (usps::tens_cardinal(t), unit) {
+        if unit < 10 {
+            return Some((ordinal(tens + unit).into(), 2));
+        }
+    }
+    usps::spelled_ordinal(t).map(|n| (ordinal(n).into(), 1))
 }
 
 /// `5TH`, `03RD`, `21TH` → 5, 3, 21 (digits followed by an ordinal ending).

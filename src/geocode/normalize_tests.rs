@@ -129,6 +129,8 @@ const CASES: &[(&str, &str)] = &[
     ("500 N 03RD ST", "500 N 3RD ST"),
     ("500 W 111 ST", "500 W 111TH ST"),
     ("500 W 113 ST", "500 W 113TH ST"),
+    ("500 OLD SECOND ST", "500 OLD SECOND ST"),
+    ("500 N 21TH ST", "500 N 21ST ST"),
     // SAINT, MOUNT, FORT
     ("100 ST JAMES PL", "100 SAINT JAMES PL"),
     ("100 SAINT JAMES PLACE", "100 SAINT JAMES PL"),
@@ -470,7 +472,7 @@ fn garbage(rng: &mut Lcg) -> String {
     let mut s = String::new();
     for _ in 0..len {
         s.push_str(rng.pick(PIECES));
-        if rng.next() % 3 != 0 {
+        if rng.next() & 3 != 0 {
             s.push(' ');
         }
     }

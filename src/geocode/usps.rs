@@ -8,7 +8,33 @@
 //! Maps are built once on first use ([`OnceLock`]); lookups take an upper-case `&str`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
+
+/// FNV-1a: the keys are short upper-case words, where SipHash's DoS resistance buys nothing
+/// and costs most of a lookup.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Map<V> = HashMap<&'static str, V, BuildHasherDefault<Fnv>>;
 
 /// Appendix C1: standard suffix abbreviation followed by every spelling that maps to it
 /// (primary street suffix name and the commonly used abbreviations).
@@ -347,10 +373,8 @@ pub(crate) struct UnitDesignator {
     pub needs_id: bool,
 }
 
-fn build_map(
-    groups: &[&[(&'static str, &'static [&'static str])]],
-) -> HashMap<&'static str, &'static str> {
-    let mut map = HashMap::new();
+fn build_map(groups: &[&[(&'static str, &'static [&'static str])]]) -> Map<&'static str> {
+    let mut map = Map::default();
     for table in groups {
         for (std, variants) in table.iter() {
             map.insert(*std, *std);
@@ -364,7 +388,7 @@ fn build_map(
 
 /// The standard suffix abbreviation for a suffix spelling (`AVENUE` → `AVE`), if any.
 pub(crate) fn suffix(word: &str) -> Option<&'static str> {
-    static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    static MAP: OnceLock<Map<&'static str>> = OnceLock::new();
     MAP.get_or_init(|| build_map(&[SUFFIXES, LOCAL_SUFFIXES]))
         .get(word)
         .copied()
@@ -372,9 +396,9 @@ pub(crate) fn suffix(word: &str) -> Option<&'static str> {
 
 /// The unit designator for a spelling (`APARTMENT` → `APT`), if any.
 pub(crate) fn unit(word: &str) -> Option<UnitDesignator> {
-    static MAP: OnceLock<HashMap<&'static str, UnitDesignator>> = OnceLock::new();
+    static MAP: OnceLock<Map<UnitDesignator>> = OnceLock::new();
     MAP.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = Map::default();
         for (abbr, variants, needs_id) in UNITS {
             let d = UnitDesignator {
                 abbr,

@@ -338,7 +338,7 @@ pub fn normalize_street_name(input: &str) -> StreetName {
     if toks.is_empty() {
         return StreetName::default();
     }
-    let (mut street, rest) = parse_street(&toks);
+    let (mut street, rest) = parse_street(&toks, false);
     append_qualifier(&mut street, rest);
     street
 }
@@ -476,7 +476,7 @@ fn street_name_of(toks: &[&str], input: &str) -> Result<StreetName, NormalizeErr
     if words.is_empty() {
         return Err(NormalizeError::NoStreetName(input.to_string()));
     }
-    let (mut street, rest) = parse_street(&words);
+    let (mut street, rest) = parse_street(&words, false);
     append_qualifier(&mut street, rest);
     Ok(street)
 }
@@ -560,7 +560,7 @@ fn fill_street(addr: &mut StreetAddress, toks: &[&str], loc: Locality) {
     };
     // a `#` that introduced no unit is noise
     let words: Vec<&str> = street_toks.iter().copied().filter(|t| is_word(t)).collect();
-    let (street, rest) = parse_street(&words);
+    let (street, rest) = parse_street(&words, true);
     addr.street = street;
     absorb_tail(addr, rest, true);
     let after_unit: Vec<&str> = after_unit.iter().copied().filter(|t| is_word(t)).collect();
@@ -690,12 +690,38 @@ fn house_number(t: &str) -> Result<StreetAddress, NormalizeError> {
     })
 }
 
-/// Splits street tokens into a [`StreetName`] and the words after it (non-empty `toks`).
-fn parse_street<'t, 'a>(toks: &'t [&'a str]) -> (StreetName, &'t [&'a str]) {
+/// Common street types that, in a typed address, end the street even when more words
+/// follow: `GERMANTOWN AVE CHESTNUT HILL` is AVE in the CHESTNUT HILL neighborhood.
+const PRIMARY_TYPES: &[&str] = &[
+    "AVE", "BLVD", "CIR", "CT", "DR", "EXPY", "HWY", "LN", "PKWY", "PL", "RD", "ST", "TER",
+];
+
+/// The suffix word of a street: the last suffix word with a name word before it; with
+/// `typed`, an earlier common type (ST, AVE, ...) after a name word wins unless another
+/// suffix word follows it directly (`23RD STREET DR`, `MARKET ST RAMP` keep the last).
+fn find_suffix(toks: &[&str], typed: bool) -> Option<(usize, &'static str)> {
     let n = toks.len();
-    let found = (1..n)
+    let primary = |i: usize| {
+        let s = usps::suffix(toks[i]).filter(|s| PRIMARY_TYPES.contains(s))?;
+        let named = toks[..i].iter().any(|t| Dir::parse(t).is_none());
+        let next_is_suffix = toks.get(i + 1).is_some_and(|t| usps::suffix(t).is_some());
+        (named && !next_is_suffix).then_some((i, s))
+    };
+    if typed {
+        if let Some(found) = (1..n).find_map(primary) {
+            return Some(found);
+        }
+    }
+    (1..n)
         .rev()
-        .find_map(|i| usps::suffix(toks[i]).map(|s| (i, s)));
+        .find_map(|i| usps::suffix(toks[i]).map(|s| (i, s)))
+}
+
+/// Splits street tokens into a [`StreetName`] and the words after it; `typed` for
+/// free-form addresses (see [`find_suffix`]).
+fn parse_street<'t, 'a>(toks: &'t [&'a str], typed: bool) -> (StreetName, &'t [&'a str]) {
+    let n = toks.len();
+    let found = find_suffix(toks, typed);
     let mut street = StreetName::default();
     let (mut name_end, mut rest_start) = (n, n);
     if let Some((k, sfx)) = found {

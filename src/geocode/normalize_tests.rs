@@ -182,6 +182,15 @@ const CASES: &[(&str, &str)] = &[
         "1234 MARKET ST, NEW YORK, NY 10001",
     ),
     ("100 MAIN ST NE 20002", "100 MAIN ST NE, 20002"),
+    (
+        "8000 Germantown Ave Chestnut Hill",
+        "8000 GERMANTOWN AVE, CHESTNUT HILL",
+    ),
+    (
+        "1 Main St Cherry Hill NJ 08002",
+        "1 MAIN ST, CHERRY HILL, NJ 08002",
+    ),
+    ("100 N ST JAMES PL", "100 N SAINT JAMES PL"),
     // blocks
     ("2100 BLOCK S BROAD ST", "2100 BLOCK S BROAD ST"),
     ("2100 BLOCK OF S BROAD ST", "2100 BLOCK S BROAD ST"),

@@ -697,15 +697,21 @@ const PRIMARY_TYPES: &[&str] = &[
 ];
 
 /// The suffix word of a street: the last suffix word with a name word before it; with
-/// `typed`, an earlier common type (ST, AVE, ...) after a name word wins unless another
-/// suffix word follows it directly (`23RD STREET DR`, `MARKET ST RAMP` keep the last).
+/// `typed`, an earlier common type (ST, AVE, ...) after a name word wins unless a suffix
+/// word that ends the street follows it (`23RD STREET DR`, `MARKET ST RAMP` keep the last).
 fn find_suffix(toks: &[&str], typed: bool) -> Option<(usize, &'static str)> {
     let n = toks.len();
     let primary = |i: usize| {
         let s = usps::suffix(toks[i]).filter(|s| PRIMARY_TYPES.contains(s))?;
         let named = toks[..i].iter().any(|t| Dir::parse(t).is_none());
-        let next_is_suffix = toks.get(i + 1).is_some_and(|t| usps::suffix(t).is_some());
-        (named && !next_is_suffix).then_some((i, s))
+        // a suffix word right after that ends the street takes over (23RD STREET DR,
+        // MARKET ST RAMP A); one that starts a city does not (MAIN ST FORT WASHINGTON)
+        let ends_street = |j: usize| j >= n || Dir::parse(toks[j]).is_some();
+        let next_takes_over = toks
+            .get(i + 1)
+            .and_then(|t| usps::suffix(t))
+            .is_some_and(|next| matches!(next, "RAMP" | "SPUR") || ends_street(i + 2));
+        (named && !next_takes_over).then_some((i, s))
     };
     if typed {
         if let Some(found) = (1..n).find_map(primary) {

@@ -191,6 +191,11 @@ const CASES: &[(&str, &str)] = &[
         "1 MAIN ST, CHERRY HILL, NJ 08002",
     ),
     ("100 N ST JAMES PL", "100 N SAINT JAMES PL"),
+    (
+        "123 Main St Fort Washington PA 19034",
+        "123 MAIN ST, FORT WASHINGTON, PA 19034",
+    ),
+    ("100 MARKET ST RAMP", "100 MARKET ST RAMP"),
     // blocks
     ("2100 BLOCK S BROAD ST", "2100 BLOCK S BROAD ST"),
     ("2100 BLOCK OF S BROAD ST", "2100 BLOCK S BROAD ST"),

@@ -468,11 +468,7 @@ fn find_connector(toks: &[&str]) -> Option<usize> {
 
 /// One side of an intersection.
 fn street_name_of(toks: &[&str], input: &str) -> Result<StreetName, NormalizeError> {
-    let words: Vec<&str> = toks
-        .iter()
-        .copied()
-        .filter(|t| t.chars().any(char::is_alphanumeric))
-        .collect();
+    let words: Vec<&str> = toks.iter().copied().filter(|t| is_word(t)).collect();
     if words.is_empty() {
         return Err(NormalizeError::NoStreetName(input.to_string()));
     }
@@ -481,6 +477,7 @@ fn street_name_of(toks: &[&str], input: &str) -> Result<StreetName, NormalizeErr
     Ok(street)
 }
 
+/// `BLOCK` or `BLK`.
 fn is_block_word(t: Option<&&str>) -> bool {
     matches!(t, Some(&"BLOCK" | &"BLK"))
 }
@@ -520,20 +517,7 @@ fn parse_numbered(
         })
         .map(|j| toks[j])
         .collect();
-    let mut street_toks = rest.as_slice();
-    if let Some(["1/2", tail @ ..]) = Some(street_toks) {
-        addr.half = true;
-        street_toks = tail;
-    }
-    if is_block_word(street_toks.first()) {
-        block = true;
-        let skip = if street_toks.get(1) == Some(&"OF") {
-            2
-        } else {
-            1
-        };
-        street_toks = &street_toks[skip..];
-    }
+    let street_toks = after_number(&mut addr, &rest, &mut block);
     if street_toks.first().is_none_or(|t| *t == "#") {
         return Err(NormalizeError::NoStreetName(input.to_string()));
     }
@@ -543,6 +527,27 @@ fn parse_numbered(
     } else {
         ParsedAddress::Street(addr)
     })
+}
+
+/// Consumes `1/2` and `BLOCK [OF]` after the house number; returns the street words.
+fn after_number<'t, 'a>(
+    addr: &mut StreetAddress,
+    mut toks: &'t [&'a str],
+    block: &mut bool,
+) -> &'t [&'a str] {
+    if let ["1/2", tail @ ..] = toks {
+        addr.half = true;
+        toks = tail;
+    }
+    if is_block_word(toks.first()) {
+        *block = true;
+        toks = match toks {
+            [_, "OF", tail @ ..] => tail,
+            [_, tail @ ..] => tail,
+            [] => toks,
+        };
+    }
+    toks
 }
 
 /// Street, unit and any trailing city words of a numbered address.
@@ -594,6 +599,7 @@ fn absorb_tail(addr: &mut StreetAddress, mut tail: &[&str], keep_rest: bool) {
     }
 }
 
+/// A unit designator (`APT`, `#`, ...): what comes after it is no ZIP code.
 fn is_unit_marker(t: &str) -> bool {
     usps::unit(t).is_some()
 }
@@ -609,6 +615,7 @@ fn find_unit(toks: &[&str]) -> Option<(usize, Unit, usize)> {
     (1..toks.len()).find_map(|i| unit_at(toks, i))
 }
 
+/// The unit whose designator is `toks[i]`, if it reads as one there.
 fn unit_at(toks: &[&str], i: usize) -> Option<(usize, Unit, usize)> {
     let d = usps::unit(toks[i])?;
     // a name word (not only a directional) must come before the unit

@@ -628,7 +628,11 @@ fn bicycle_theft_blocks_parse_as_blocks() {
     assert!(not_idempotent.is_empty(), "{}", not_idempotent.join("\n"));
 }
 
-/// Release timing: `cargo test --release --lib geocode -- --ignored --nocapture`.
+/// Timing over the table's inputs (errors included). Optimized without rebuilding the
+/// dependencies in release:
+/// `cargo test --lib --config 'profile.test.package.hotspot.opt-level=3'
+///  geocode::normalize::tests::timing -- --ignored --nocapture`
+/// (or `cargo test --release ...`).
 #[test]
 #[ignore]
 fn timing_100k_addresses() {

@@ -8,6 +8,7 @@ pub mod boundaries;
 pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod geocode;
 pub mod import;
 pub mod index;
 pub mod intake;

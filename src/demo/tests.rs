@@ -135,6 +135,8 @@ fn boundary_features_are_rfc7946() {
     for (id, fc) in &city().boundaries {
         let mut ids = BTreeSet::new();
         for f in &fc.features {
+            let kind = f.geometry.as_ref().unwrap().value.type_name();
+            assert_eq!(kind, "Polygon", "{id}: every feature is one polygon");
             let props = f.properties.as_ref().unwrap();
             assert!(
                 props["name"].as_str().is_some_and(|n| !n.is_empty()),

@@ -116,7 +116,7 @@ fn partition(rows: u32, cols: u32, rng: &mut ChaCha8Rng) -> (Vec<Option<usize>>,
     }
     let phase = [0; 4].map(|_| rng.random_range(0.0..std::f64::consts::TAU));
     let warped: Vec<(f64, f64)> = seeds.iter().map(|&(x, y)| warp(x, y, phase)).collect();
-    let mut owner = vec![None; (NX * NY) as usize];
+    let mut owner: Vec<Option<usize>> = vec![None; (NX * NY) as usize];
     for (i, j) in city_cells() {
         let (cx, cy) = cell_center(i, j);
         let (wx, wy) = warp(cx, cy, phase);
@@ -127,6 +127,7 @@ fn partition(rows: u32, cols: u32, rng: &mut ChaCha8Rng) -> (Vec<Option<usize>>,
         });
         owner[(i + j * NX) as usize] = best;
     }
+    merge_enclaves(&mut owner);
     // Renumber the seeds that own blocks, in seed order.
     let mut used: Vec<usize> = owner.iter().flatten().copied().collect();
     used.sort_unstable();
@@ -136,6 +137,76 @@ fn partition(rows: u32, cols: u32, rng: &mut ChaCha8Rng) -> (Vec<Option<usize>>,
         .map(|o| o.map(|k| used.binary_search(&k).unwrap_or(0)))
         .collect();
     (owner, used.len())
+}
+
+/// The 4-connected blocks reachable from `start` with the same owner.
+fn component(owner: &[Option<usize>], start: usize, seen: &mut [bool]) -> Vec<usize> {
+    let mut stack = vec![start];
+    let mut out = Vec::new();
+    seen[start] = true;
+    while let Some(c) = stack.pop() {
+        out.push(c);
+        for n in neighbours(c) {
+            if !seen[n] && owner[n] == owner[start] {
+                seen[n] = true;
+                stack.push(n);
+            }
+        }
+    }
+    out
+}
+
+fn neighbours(c: usize) -> impl Iterator<Item = usize> {
+    let (i, j) = ((c as i32) % NX, (c as i32) / NX);
+    [(i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)]
+        .into_iter()
+        .filter(|&(a, b)| (0..NX).contains(&a) && (0..NY).contains(&b))
+        .map(|(a, b)| (a + b * NX) as usize)
+}
+
+/// Gives every block cut off from the largest piece of its feature to the neighbour
+/// feature it touches most, so that each feature is one polygon.
+fn merge_enclaves(owner: &mut [Option<usize>]) {
+    for _ in 0..4 {
+        let mut seen = vec![false; owner.len()];
+        let mut pieces: Vec<Vec<usize>> = Vec::new();
+        for c in 0..owner.len() {
+            if owner[c].is_some() && !seen[c] {
+                pieces.push(component(owner, c, &mut seen));
+            }
+        }
+        let mut largest = std::collections::BTreeMap::new();
+        for (k, p) in pieces.iter().enumerate() {
+            let f = owner[p[0]];
+            let best = largest.entry(f).or_insert(k);
+            if pieces[*best].len() < p.len() {
+                *best = k;
+            }
+        }
+        let mut changed = false;
+        for (k, piece) in pieces.iter().enumerate() {
+            let f = owner[piece[0]];
+            if largest[&f] == k {
+                continue;
+            }
+            let mut votes = std::collections::BTreeMap::new();
+            for n in piece.iter().flat_map(|&c| neighbours(c)) {
+                if owner[n].is_some() && owner[n] != f {
+                    *votes.entry(owner[n]).or_insert(0) += 1;
+                }
+            }
+            if let Some((&g, _)) = votes
+                .iter()
+                .max_by_key(|(g, &v)| (v, std::cmp::Reverse(**g)))
+            {
+                piece.iter().for_each(|&c| owner[c] = g);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
 }
 
 const NEIGHBORHOODS: [&str; 25] = [

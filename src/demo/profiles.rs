@@ -49,7 +49,7 @@ pub const PROFILES: &[Profile] = &[
         season: THAW,
         night: false,
         corner_share: 0.25,
-        close_median: 0.7,
+        close_median: 0.45,
         stall: 0.02,
         descriptions: &[
             "Large pothole in the travel lane.",
@@ -110,7 +110,7 @@ pub const PROFILES: &[Profile] = &[
         season: SUMMER,
         night: false,
         corner_share: 0.0,
-        close_median: 0.4,
+        close_median: 0.35,
         stall: 0.02,
         descriptions: &[
             "Dead raccoon in the street.",
@@ -170,7 +170,7 @@ pub const PROFILES: &[Profile] = &[
         season: FLAT,
         night: false,
         corner_share: 0.0,
-        close_median: 0.6,
+        close_median: 0.4,
         stall: 0.01,
         descriptions: &[
             "Trash not picked up on collection day.",
@@ -200,7 +200,7 @@ pub const PROFILES: &[Profile] = &[
         season: SUMMER,
         night: true,
         corner_share: 0.0,
-        close_median: 0.25,
+        close_median: 0.2,
         stall: 0.02,
         descriptions: &[
             "Loud music from the bar after 2 am.",
@@ -215,7 +215,7 @@ pub const PROFILES: &[Profile] = &[
         season: FLAT,
         night: false,
         corner_share: 0.1,
-        close_median: 0.3,
+        close_median: 0.2,
         stall: 0.02,
         descriptions: &[
             "Car blocking my driveway.",
@@ -247,7 +247,7 @@ pub const PROFILES: &[Profile] = &[
         ],
         night: false,
         corner_share: 0.0,
-        close_median: 0.6,
+        close_median: 0.35,
         stall: 0.02,
         descriptions: &[
             "No heat in the apartment for two days.",

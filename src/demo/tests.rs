@@ -135,6 +135,8 @@ fn boundary_features_are_rfc7946() {
     for (id, fc) in &city().boundaries {
         let mut ids = BTreeSet::new();
         for f in &fc.features {
+            let kind = f.geometry.as_ref().unwrap().value.type_name();
+            assert_eq!(kind, "Polygon", "{id}: every feature is one polygon");
             let props = f.properties.as_ref().unwrap();
             assert!(
                 props["name"].as_str().is_some_and(|n| !n.is_empty()),
@@ -405,4 +407,56 @@ fn requests_are_generated_quickly() {
     // Debug builds are ~10-20x slower than release; the release budget is 1 s.
     assert!(took.as_secs_f64() < 20.0, "{took:?}");
     assert!(!city.requests.is_empty());
+}
+
+/// Gi* z-scores (DESIGN.md definition, k = 1) of one service's requests on H3 res-9
+/// cells; study area: the cells of the address points plus the non-empty cells.
+fn gistar(c: &DemoCity, code: &str) -> BTreeMap<h3o::CellIndex, f64> {
+    use h3o::{LatLng, Resolution};
+    let cell = |lon: f64, lat: f64| LatLng::new(lat, lon).unwrap().to_cell(Resolution::Nine);
+    let mut x: BTreeMap<h3o::CellIndex, f64> = c
+        .addresses
+        .iter()
+        .map(|a| (cell(a.lon, a.lat), 0.0))
+        .collect();
+    for r in c.requests.iter().filter(|r| r.service_code == code) {
+        *x.entry(cell(r.lon, r.lat)).or_default() += 1.0;
+    }
+    let n = x.len() as f64;
+    let mean = x.values().sum::<f64>() / n;
+    let s = (x.values().map(|v| v * v).sum::<f64>() / n - mean * mean).sqrt();
+    x.keys()
+        .map(|&i| {
+            let ring: Vec<h3o::CellIndex> = i.grid_disk(1);
+            let in_area: Vec<f64> = ring.iter().filter_map(|j| x.get(j).copied()).collect();
+            let w = in_area.len() as f64;
+            let z = (in_area.iter().sum::<f64>() - mean * w)
+                / (s * ((n * w - w * w) / (n - 1.0)).sqrt());
+            (i, z)
+        })
+        .collect()
+}
+
+/// z > 4 stays significant at 0.01 after Benjamini–Hochberg over a few hundred cells.
+#[test]
+fn gistar_at_res9_finds_every_planted_hot_spot() {
+    use h3o::{LatLng, Resolution};
+    let c = city();
+    for p in &c.planted {
+        let z = gistar(c, &p.service_code);
+        let best = z
+            .iter()
+            .filter(|(cell, _)| {
+                let ll = LatLng::from(**cell);
+                haversine_m(p.lon, p.lat, ll.lng(), ll.lat()) <= p.radius_m
+            })
+            .map(|(_, &z)| z)
+            .fold(f64::MIN, f64::max);
+        let centre = LatLng::new(p.lat, p.lon).unwrap().to_cell(Resolution::Nine);
+        assert!(
+            best > 4.0,
+            "{}: best z {best:.2} (centre cell {centre})",
+            p.label
+        );
+    }
 }

@@ -21,6 +21,8 @@
 //! joined by union–find when any of their core points are within eps. Every
 //! candidate pair is decided by the exact haversine test (a chord-length
 //! prefilter settles all but near-ties). Passes 1 and 3 run on all cores.
+//! The stencil width follows the highest |latitude| in the input, so data
+//! near the poles is still exact but slower (wider longitude stencils).
 
 use super::{check_lon_lat, worker_threads, AnalysisError, IntMap};
 use geo::{ConvexHull, Coord, MultiPoint, Point, Polygon};

@@ -402,9 +402,9 @@ impl Indexed {
     fn assign(&self, core: &[bool], comp: &[u32]) -> Vec<i32> {
         // Lowest original core index per component root.
         let mut first: IntMap<u32, u32> = IntMap::default();
-        for cell in 0..self.ncells() {
+        for (cell, &root) in comp.iter().enumerate() {
             for i in self.range(cell).filter(|&i| core[i]) {
-                let e = first.entry(comp[cell]).or_insert(u32::MAX);
+                let e = first.entry(root).or_insert(u32::MAX);
                 *e = (*e).min(self.orig[i]);
             }
         }

@@ -217,20 +217,28 @@ impl Grid {
         (row as u64) * (self.ncols as u64) + col as u64
     }
 
-    /// Keys of the cells that can hold neighbours of cell `rc` (itself included).
-    fn stencil(&self, (row, col): (i64, i64), out: &mut Vec<u64>) {
+    /// Half-open key ranges of the cells that can hold neighbours of cell
+    /// `rc` (itself included): per row one column span, split in two where it
+    /// wraps around the antimeridian, or the whole row.
+    fn stencil(&self, (row, col): (i64, i64), out: &mut Vec<(u64, u64)>) {
         out.clear();
-        let cols: Vec<i64> = if 2 * self.col_reach + 1 >= self.ncols {
-            (0..self.ncols).collect()
-        } else {
-            (-self.col_reach..=self.col_reach)
-                .map(|d| (col + d).rem_euclid(self.ncols))
-                .collect()
-        };
         let r0 = (row - self.row_reach).max(0);
         let r1 = (row + self.row_reach).min(self.nrows - 1);
+        let (c0, c1) = (col - self.col_reach, col + self.col_reach);
+        let full = 2 * self.col_reach + 1 >= self.ncols;
         for r in r0..=r1 {
-            out.extend(cols.iter().map(|&c| self.key((r, c))));
+            let span = |a: i64, b: i64| (self.key((r, a)), self.key((r, b)) + 1);
+            if full {
+                out.push(span(0, self.ncols - 1));
+            } else if c0 < 0 {
+                out.push(span(0, c1));
+                out.push(span(c0 + self.ncols, self.ncols - 1));
+            } else if c1 >= self.ncols {
+                out.push(span(0, c1 - self.ncols));
+                out.push(span(c0, self.ncols - 1));
+            } else {
+                out.push(span(c0, c1));
+            }
         }
     }
 }
@@ -479,27 +487,22 @@ impl Indexed {
     }
 }
 
-/// Stencil cell lists (CSR) for the sorted, distinct cell keys.
+/// Stencil cell lists (CSR) for the sorted, distinct cell keys: only the
+/// non-empty cells, found by binary search, so wide stencils stay cheap.
 fn stencils(grid: &Grid, keys: &[u64]) -> (Vec<usize>, Vec<u32>) {
-    let pos: IntMap<u64, u32> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, &k)| (k, i as u32))
-        .collect();
     let mut nb_start = Vec::with_capacity(keys.len() + 1);
     let mut nb = Vec::new();
-    let mut buf = Vec::new();
+    let mut spans = Vec::new();
     for &k in keys {
         nb_start.push(nb.len());
-        let rc = (
-            (k / grid.ncols as u64) as i64,
-            (k % grid.ncols as u64) as i64,
-        );
-        grid.stencil(rc, &mut buf);
-        let mut cells: Vec<u32> = buf.iter().filter_map(|k| pos.get(k).copied()).collect();
-        cells.sort_unstable();
-        cells.dedup();
-        nb.extend(cells);
+        let ncols = grid.ncols as u64;
+        grid.stencil(((k / ncols) as i64, (k % ncols) as i64), &mut spans);
+        spans.sort_unstable();
+        for &(lo, hi) in &spans {
+            let a = keys.partition_point(|&x| x < lo);
+            let b = keys.partition_point(|&x| x < hi);
+            nb.extend(a as u32..b as u32);
+        }
     }
     nb_start.push(nb.len());
     (nb_start, nb)

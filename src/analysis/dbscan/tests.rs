@@ -333,3 +333,20 @@ fn sklearn_cross_check_chicago() {
     );
     assert!(ari >= 0.999);
 }
+
+/// Points near a pole make the longitude stencil span whole rows; this stays
+/// exact and fast.
+#[test]
+fn near_the_pole() {
+    let mut pts: Vec<Coord<f64>> = (0..8)
+        .map(|i| Coord {
+            x: f64::from(i) * 45.0 - 180.0,
+            y: 89.9995,
+        })
+        .collect();
+    pts.push(Coord { x: 0.0, y: 90.0 });
+    pts.extend((0..50).map(|i| at(f64::from(i) * 10.0, 0.0)));
+    let r = run(&pts, 100.0, 5);
+    let (labels, core) = brute_force(&pts, 100.0, 5);
+    assert_eq!((r.labels, r.core), (labels, core));
+}

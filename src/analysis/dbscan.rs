@@ -257,6 +257,8 @@ struct Indexed {
     /// Stencil cells (indices into `starts`) of each cell, CSR.
     nb_start: Vec<usize>,
     nb: Vec<u32>,
+    /// Grid key of each cell.
+    keys: Vec<u64>,
     /// Chord² below which a pair is surely within eps, above which surely not.
     chord_lo: f64,
     chord_hi: f64,
@@ -310,6 +312,7 @@ impl Indexed {
             xyz,
             starts,
             nb_start,
+            keys,
             nb,
             chord_lo: chord - margin,
             chord_hi: chord + margin,
@@ -380,21 +383,34 @@ impl Indexed {
         let has_core: Vec<bool> = (0..self.ncells())
             .map(|c| self.range(c).any(|i| core[i]))
             .collect();
-        for a in 0..self.ncells() {
-            if !has_core[a] {
-                continue;
-            }
-            for &b in self.stencil(a) {
-                let b = b as usize;
-                if b <= a || !has_core[b] || uf.find(a) == uf.find(b) {
-                    continue;
-                }
-                if self.cores_touch(a, b, core) {
-                    uf.union(a, b);
+        // Adjacent cells first: most farther pairs are then already joined.
+        for adjacent_only in [true, false] {
+            for a in (0..self.ncells()).filter(|&a| has_core[a]) {
+                for &b in self.stencil(a) {
+                    let b = b as usize;
+                    if b <= a
+                        || !has_core[b]
+                        || self.adjacent(a, b) != adjacent_only
+                        || uf.find(a) == uf.find(b)
+                    {
+                        continue;
+                    }
+                    if self.cores_touch(a, b, core) {
+                        uf.union(a, b);
+                    }
                 }
             }
         }
         (0..self.ncells()).map(|c| uf.find(c) as u32).collect()
+    }
+
+    /// Whether cells `a` and `b` are at most one row and one column apart.
+    fn adjacent(&self, a: usize, b: usize) -> bool {
+        let n = self.grid.ncols as u64;
+        let (ra, ca) = (self.keys[a] / n, self.keys[a] % n);
+        let (rb, cb) = (self.keys[b] / n, self.keys[b] % n);
+        let dc = ca.abs_diff(cb);
+        ra.abs_diff(rb) <= 1 && dc.min(n - dc) <= 1
     }
 
     fn cores_touch(&self, a: usize, b: usize, core: &[bool]) -> bool {
@@ -581,18 +597,44 @@ fn build_clusters(points: &[Coord<f64>], labels: &[i32], core: &[bool]) -> Vec<C
             cores[l as usize] += usize::from(c);
         }
     }
-    members
+    let work: Vec<(usize, Vec<Coord<f64>>, usize)> = members
         .into_iter()
         .zip(cores)
         .enumerate()
-        .map(|(id, (m, core_count))| Cluster {
-            id: id as u32,
-            count: m.len(),
-            core_count,
-            centroid: spherical_mean(&m),
-            hull: buffered_hull(&m, HULL_BUFFER_M),
-        })
-        .collect()
+        .map(|(id, (m, c))| (id, m, c))
+        .collect();
+    // Interleave clusters over the workers (sizes are sorted descending).
+    let threads = worker_threads().min(work.len()).max(1);
+    let mut clusters: Vec<Cluster> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let work = &work;
+                s.spawn(move || {
+                    work.iter()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(id, m, core_count)| cluster(*id, m, *core_count))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    clusters.sort_unstable_by_key(|c| c.id);
+    clusters
+}
+
+fn cluster(id: usize, members: &[Coord<f64>], core_count: usize) -> Cluster {
+    Cluster {
+        id: id as u32,
+        count: members.len(),
+        core_count,
+        centroid: spherical_mean(members),
+        hull: buffered_hull(members, HULL_BUFFER_M),
+    }
 }
 
 /// Mean of the members' unit vectors, back to lon/lat degrees.

@@ -24,7 +24,7 @@
 //! The stencil width follows the highest |latitude| in the input, so data
 //! near the poles is still exact but slower (wider longitude stencils).
 
-use super::{check_lon_lat, worker_threads, AnalysisError, IntMap};
+use super::{check_lon_lat, par_map, worker_threads, AnalysisError, IntMap};
 use geo::{ConvexHull, Coord, MultiPoint, Point, Polygon};
 
 /// Mean Earth radius used for distances, metres.
@@ -266,31 +266,20 @@ struct Indexed {
 
 impl Indexed {
     fn new(points: &[Coord<f64>], grid: &Grid) -> Self {
-        let mut keyed: Vec<(u64, u32)> = points
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                (
-                    grid.key(grid.cell_of(c.y.to_radians(), c.x.to_radians())),
-                    i as u32,
-                )
-            })
-            .collect();
+        let mut keyed: Vec<(u64, u32)> = par_map(points, |i, c| {
+            let rc = grid.cell_of(c.y.to_radians(), c.x.to_radians());
+            (grid.key(rc), i as u32)
+        });
         keyed.sort_unstable();
         let orig: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-        let lat: Vec<f64> = orig
-            .iter()
-            .map(|&i| points[i as usize].y.to_radians())
-            .collect();
-        let lon: Vec<f64> = orig
-            .iter()
-            .map(|&i| points[i as usize].x.to_radians())
-            .collect();
-        let xyz = lat
-            .iter()
-            .zip(&lon)
-            .map(|(&la, &lo)| [la.cos() * lo.cos(), la.cos() * lo.sin(), la.sin()])
-            .collect();
+        let rad: Vec<(f64, f64)> = par_map(&orig, |_, &i| {
+            let c = points[i as usize];
+            (c.y.to_radians(), c.x.to_radians())
+        });
+        let xyz = par_map(&rad, |_, &(la, lo)| {
+            [la.cos() * lo.cos(), la.cos() * lo.sin(), la.sin()]
+        });
+        let (lat, lon): (Vec<f64>, Vec<f64>) = rad.into_iter().unzip();
         let mut starts = Vec::new();
         let mut keys = Vec::new();
         for (s, &(k, _)) in keyed.iter().enumerate() {

@@ -2,6 +2,7 @@
 //!
 //! The pipeline is intake → geocode → store → index → analysis → API; see README.md.
 
+pub mod analysis;
 pub mod api;
 pub mod app;
 pub mod boundaries;

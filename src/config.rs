@@ -192,6 +192,26 @@ impl Config {
         })
     }
 
+    /// A configuration for data of no configured city: UTC, no extent, the bundled catalog.
+    pub fn unconfigured() -> Config {
+        Config {
+            name: "unconfigured".into(),
+            timezone: Tz::UTC,
+            extent: None,
+            crs: BTreeMap::new(),
+            h3_resolution: default_resolution(),
+            api_keys: Vec::new(),
+            catalog: Config::bundled_catalog(),
+            boundaries: None,
+            study_area: None,
+            addresses: Vec::new(),
+            streets: None,
+            basemap: None,
+            demo: false,
+            path: PathBuf::new(),
+        }
+    }
+
     /// The bundled demo city's configuration (`fixtures/demo/hotspot.toml`).
     pub fn demo() -> Result<Config, ConfigError> {
         Config::load(&bundled("fixtures/demo/hotspot.toml"))

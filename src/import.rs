@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::app::App;
-use crate::catalog::Service;
+use crate::boundaries::Boundaries;
+use crate::catalog::{Catalog, Service};
+use crate::config::Config;
 use crate::intake::accept::{Acceptor, ProjectFn};
 use crate::intake::{self, Format, IntakeError, ReadOptions};
-use crate::model::RowError;
+use crate::model::{RowError, ServiceRequest};
 use crate::projection::{ProjectionError, Projector};
 use crate::store::{InsertOutcome, NewRequest, StoreError};
 
@@ -75,20 +77,86 @@ impl ImportSummary {
     }
 }
 
-/// Imports one file; `progress(bytes_read, total_bytes)` is called as it goes.
+/// Imports one file into the app's store; `progress(bytes_read, total_bytes)` is called as it goes.
 pub fn import_file(
     app: &App,
     path: &Path,
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportSummary, ImportError> {
+    let city = City {
+        catalog: &app.catalog,
+        config: &app.config,
+        boundaries: Some(&app.boundaries),
+    };
+    let mut store = |batch: Vec<ServiceRequest>| -> Result<(u64, u64), ImportError> {
+        let requests = batch
+            .into_iter()
+            .map(|request| NewRequest {
+                request,
+                token: None,
+            })
+            .collect();
+        let outcomes = app.store.writer().insert_blocking(requests)?;
+        let inserted = outcomes
+            .iter()
+            .filter(|o| matches!(o, InsertOutcome::Inserted(_)))
+            .count() as u64;
+        Ok((inserted, outcomes.len() as u64 - inserted))
+    };
+    read_file(&city, path, opts, progress, &mut store)
+}
+
+/// Reads one file into memory (to analyse a file without a store); rows repeated within the
+/// file (same id) count as duplicates.
+pub fn read_requests(
+    city: &City<'_>,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<(Vec<ServiceRequest>, ImportSummary), ImportError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut all = Vec::new();
+    let mut keep = |batch: Vec<ServiceRequest>| -> Result<(u64, u64), ImportError> {
+        let before = all.len() as u64;
+        let n = batch.len() as u64;
+        all.extend(
+            batch
+                .into_iter()
+                .filter(|r| seen.insert(r.service_request_id.clone())),
+        );
+        let inserted = all.len() as u64 - before;
+        Ok((inserted, n - inserted))
+    };
+    let summary = read_file(city, path, opts, &mut |_, _| {}, &mut keep)?;
+    Ok((all, summary))
+}
+
+/// What reading a file needs to know of the city.
+pub struct City<'a> {
+    pub catalog: &'a Catalog,
+    pub config: &'a Config,
+    /// Tag requests with these layers' features, if given.
+    pub boundaries: Option<&'a Boundaries>,
+}
+
+/// Takes accepted requests in batches; returns (stored, duplicates).
+type Sink<'s> = dyn FnMut(Vec<ServiceRequest>) -> Result<(u64, u64), ImportError> + 's;
+
+/// Reads, accepts and hands over the rows of one file in batches.
+fn read_file(
+    city: &City<'_>,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64, u64),
+    sink: &mut Sink<'_>,
+) -> Result<ImportSummary, ImportError> {
     let file = path.display().to_string();
     let read_opts = ReadOptions {
-        timezone: app.config.timezone,
-        crs: configured_crs(app, path, opts.format)?,
+        timezone: city.config.timezone,
+        crs: configured_crs(city.config, path, opts.format)?,
     };
     let mut reader = intake::read(path, opts.format, &read_opts)?;
-    let default_service = default_service(app, path, opts)?;
+    let default_service = default_service(city.catalog, path, opts)?;
     let projector = reader
         .crs()
         .map(|crs| {
@@ -110,13 +178,14 @@ pub fn import_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut acceptor = Acceptor::new(
-        &app.catalog,
-        app.config.extent,
+        city.catalog,
+        city.config.extent,
         &format!("import:{file_name}"),
         reader.format().name(),
     )
     .with_default_service(default_service.map(|(s, _)| s))
-    .with_projection(project_ref);
+    .with_projection(project_ref)
+    .with_boundaries(city.boundaries);
 
     let mut summary = ImportSummary {
         file,
@@ -132,57 +201,53 @@ pub fn import_file(
     while let Some(row) = reader.next() {
         summary.read += 1;
         match row.and_then(|raw| acceptor.accept(raw)) {
-            Ok(request) => batch.push(NewRequest {
-                request,
-                token: None,
-            }),
+            Ok(request) => batch.push(request),
             Err(e) => summary.reject(e),
         }
         if batch.len() == BATCH {
-            store_batch(app, &mut batch, &mut summary)?;
+            hand_over(sink, &mut batch, &mut summary)?;
             progress(reader.bytes_read(), reader.total_bytes());
         }
     }
-    store_batch(app, &mut batch, &mut summary)?;
+    hand_over(sink, &mut batch, &mut summary)?;
     progress(reader.total_bytes(), reader.total_bytes());
     Ok(summary)
 }
 
-fn store_batch(
-    app: &App,
-    batch: &mut Vec<NewRequest>,
+fn hand_over(
+    sink: &mut Sink<'_>,
+    batch: &mut Vec<ServiceRequest>,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    for outcome in app.store.writer().insert_blocking(std::mem::take(batch))? {
-        match outcome {
-            InsertOutcome::Inserted(_) => summary.imported += 1,
-            InsertOutcome::Duplicate(_) => summary.duplicates += 1,
-        }
+    if !batch.is_empty() {
+        let (stored, duplicates) = sink(std::mem::take(batch))?;
+        summary.imported += stored;
+        summary.duplicates += duplicates;
     }
     Ok(())
 }
 
 /// The CRS the city config sets for this file's format, if any.
-fn configured_crs(app: &App, path: &Path, format: Format) -> Result<Option<String>, ImportError> {
+fn configured_crs(
+    config: &Config,
+    path: &Path,
+    format: Format,
+) -> Result<Option<String>, ImportError> {
     let format = match format {
         Format::Auto => Format::detect_file(path)?,
         f => f,
     };
-    Ok(app.config.crs.get(format.name()).cloned())
+    Ok(config.crs.get(format.name()).cloned())
 }
 
 /// The service for rows without one: `--service`, else one the file name clearly names.
 fn default_service<'a>(
-    app: &'a App,
+    catalog: &'a Catalog,
     path: &Path,
     opts: &ImportOptions,
 ) -> Result<Option<(&'a Service, bool)>, ImportError> {
     if let Some(name) = &opts.service {
-        let s = app
-            .catalog
+        let s = catalog
             .lookup(name)
             .ok_or_else(|| ImportError::UnknownService(name.clone()))?;
         return Ok(Some((s, false)));
@@ -191,5 +256,5 @@ fn default_service<'a>(
         .file_stem()
         .map(|s| s.to_string_lossy())
         .unwrap_or_default();
-    Ok(app.catalog.infer_from_text(&stem).map(|s| (s, true)))
+    Ok(catalog.infer_from_text(&stem).map(|s| (s, true)))
 }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod geocode;
+pub mod hotspots;
 pub mod import;
 pub mod index;
 pub mod intake;

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
@@ -58,6 +60,58 @@ enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Find hot spots (Gi* on H3 cells) or clusters (DBSCAN) of one or more request types.
+    Hotspots(HotspotArgs),
+}
+
+#[derive(clap::Args)]
+struct HotspotArgs {
+    /// Data directory to analyse (default ./data or HOTSPOT_DATA).
+    #[arg(long, env = "HOTSPOT_DATA", conflicts_with = "input")]
+    data: Option<PathBuf>,
+    /// Analyse a file instead (any importable format, or CSV with lat, lon, service_code).
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// City configuration (time zone, extent, catalog, study area).
+    #[arg(long, env = "HOTSPOT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Request type(s): service code, name or any city's alias; comma-separated; default all.
+    #[arg(long = "type", value_delimiter = ',')]
+    types: Vec<String>,
+    #[arg(long, default_value = "gistar")]
+    method: hotspot::hotspots::Method,
+    /// H3 resolution (Gi*); default from the config (9).
+    #[arg(long)]
+    res: Option<u8>,
+    /// Neighbourhood ring in grid steps (Gi*).
+    #[arg(long, default_value_t = 1)]
+    k: u32,
+    /// Plain p-values instead of Benjamini-Hochberg FDR for the bins (Gi*).
+    #[arg(long)]
+    no_fdr: bool,
+    /// Neighbourhood radius in metres (DBSCAN).
+    #[arg(long, default_value_t = 100.0)]
+    eps_m: f64,
+    /// Neighbours (the point included) that make a core point (DBSCAN).
+    #[arg(long, default_value_t = 5)]
+    min_points: usize,
+    /// Only open or only closed requests.
+    #[arg(long)]
+    status: Option<hotspot::model::Status>,
+    /// First day or instant (RFC 3339 or YYYY-MM-DD, city time zone); default: everything.
+    #[arg(long)]
+    start: Option<String>,
+    /// Last day or instant (inclusive).
+    #[arg(long)]
+    end: Option<String>,
+    #[arg(long, default_value = "geojson")]
+    format: OutputFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OutputFormat {
+    Geojson,
+    Csv,
 }
 
 fn main() -> Result<()> {
@@ -76,6 +130,7 @@ fn main() -> Result<()> {
             service,
             place,
         } => import(&place, &files, format, service),
+        Command::Hotspots(args) => hotspots(&args),
     }
 }
 
@@ -130,6 +185,141 @@ fn env_keys() -> Vec<String> {
         .filter(|k| !k.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+fn hotspots(args: &HotspotArgs) -> Result<()> {
+    use hotspot::hotspots::{self as hs, Method, Selection};
+    let (config, snapshot, catalog) = match &args.input {
+        Some(file) => {
+            let config = match &args.config {
+                Some(p) => {
+                    Config::load(p).with_context(|| format!("loading config {}", p.display()))?
+                }
+                None => Config::unconfigured(),
+            };
+            let catalog = hotspot::catalog::Catalog::load(&config.catalog)?;
+            let city = hotspot::import::City {
+                catalog: &catalog,
+                config: &config,
+                boundaries: None,
+            };
+            let (requests, summary) =
+                hotspot::import::read_requests(&city, file, &Default::default())
+                    .with_context(|| format!("reading {}", file.display()))?;
+            if summary.rejected_total() > 0 {
+                print_summary_to_stderr(&summary);
+            }
+            let index = hotspot::index::Index::build(requests);
+            (config, index.snapshot(), catalog)
+        }
+        None => {
+            let place = Place {
+                config: args.config.clone(),
+                data: args.data.clone().unwrap_or_else(|| PathBuf::from("data")),
+            };
+            let app = open_app(&place)?;
+            let snapshot = app.index.snapshot();
+            (app.config.clone(), snapshot, app.catalog.clone())
+        }
+    };
+    let tz = config.timezone;
+    let day = |field: &str, text: &Option<String>, end: bool| {
+        text.as_deref()
+            .map(|t| hotspot::api::open311::parse_datetime(field, t, tz, end))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--{e}"))
+    };
+    let selection = Selection {
+        types: args.types.clone(),
+        start: day("start", &args.start, false)?,
+        end: day("end", &args.end, true)?,
+        status: args.status,
+    };
+    let selected = hs::select(&snapshot, &catalog, &selection)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.method {
+        Method::Gistar => {
+            let study_area = load_study_area(&config)?;
+            let params = hotspot::analysis::GiStarParams {
+                resolution: args.res.unwrap_or(config.h3_resolution),
+                k: args.k,
+                fdr: !args.no_fdr,
+                study_area: study_area.as_ref(),
+            };
+            let (result, regions) = hs::run_gistar(&selected, &params)?;
+            match args.format {
+                OutputFormat::Csv => hs::write_gistar_csv(&result, &mut out)?,
+                OutputFormat::Geojson => {
+                    serde_json::to_writer(&mut out, &hs::gistar_geojson(&result, &regions))?
+                }
+            }
+            let hot = regions
+                .iter()
+                .filter(|r| r.kind == hotspot::analysis::RegionKind::Hot)
+                .count();
+            eprintln!(
+                "hotspot: {} requests of {} in {} cells (res {}, k {}): {hot} hot-spot regions at 95%+{}",
+                selected.points.len(),
+                selected.codes.join(","),
+                result.cells.len(),
+                result.resolution,
+                result.k,
+                if result.fdr { " with FDR" } else { "" }
+            );
+        }
+        Method::Dbscan => {
+            let params = hotspot::analysis::DbscanParams {
+                eps_m: args.eps_m,
+                min_points: args.min_points,
+            };
+            let result = hs::run_dbscan(&selected, &params)?;
+            match args.format {
+                OutputFormat::Csv => hs::write_dbscan_csv(&selected, &result, &mut out)?,
+                OutputFormat::Geojson => {
+                    serde_json::to_writer(&mut out, &hs::dbscan_geojson(&result))?
+                }
+            }
+            let noise = result.labels.iter().filter(|&&l| l < 0).count();
+            eprintln!(
+                "hotspot: {} requests: {} clusters (eps {} m, min {}), {noise} noise",
+                selected.points.len(),
+                result.clusters.len(),
+                params.eps_m,
+                params.min_points
+            );
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The study-area polygon of the config (all features of the GeoJSON file, merged).
+fn load_study_area(config: &Config) -> Result<Option<geo::MultiPolygon<f64>>> {
+    let Some(path) = &config.study_area else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading study area {}", path.display()))?;
+    let layer = hotspot::boundaries::BoundaryLayer::from_geojson("study_area", &text, None)?;
+    let polygons = layer
+        .features
+        .into_iter()
+        .flat_map(|f| f.geometry.0)
+        .collect();
+    Ok(Some(geo::MultiPolygon(polygons)))
+}
+
+fn print_summary_to_stderr(s: &ImportSummary) {
+    eprintln!(
+        "{}: read {}, rejected {}",
+        s.file,
+        s.read,
+        s.rejected_total()
+    );
+    for e in s.examples.iter().take(5) {
+        eprintln!("  {e}");
+    }
 }
 
 fn import(place: &Place, files: &[PathBuf], format: Format, service: Option<String>) -> Result<()> {

@@ -1,0 +1,319 @@
+//! Hot-spot queries: select requests (types, time window, status) from the index and run an
+//! analysis method on them, with CSV and GeoJSON renderings. Used by `hotspot hotspots` and,
+//! later, the HTTP layers. The algorithms themselves live in [`crate::analysis`].
+
+use std::io::Write;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use geo::Coord;
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
+use serde_json::json;
+
+use crate::analysis::{
+    dbscan, hot_cold_regions, AnalysisError, DbscanParams, DbscanResult, GiStarParams,
+    GiStarResult, Region,
+};
+use crate::catalog::{slug, Catalog};
+use crate::index::IndexSnapshot;
+use crate::model::Status;
+
+/// Fewer requests than this give no meaningful hot-spot statistics.
+pub const MIN_REQUESTS: usize = 30;
+
+/// Errors of a hot-spot query; each names the parameter or says what is missing.
+#[derive(Debug, thiserror::Error)]
+pub enum HotspotError {
+    #[error("type {0:?} matches no service code, name or alias in the data (try one of: {1})")]
+    UnknownType(String, String),
+    #[error(
+        "only {found} requests match (types {types}, window {window}): at least {MIN_REQUESTS} \
+         are needed for a meaningful hot-spot analysis; widen the window or add types"
+    )]
+    TooFew {
+        found: usize,
+        types: String,
+        window: String,
+    },
+    #[error("start is after end")]
+    ReversedWindow,
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error("writing output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Analysis method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Getis-Ord Gi* on H3 cells with FDR-corrected confidence bins.
+    Gistar,
+    /// DBSCAN clusters of request points.
+    Dbscan,
+}
+
+impl FromStr for Method {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "gistar" | "gi*" | "gi" => Ok(Method::Gistar),
+            "dbscan" => Ok(Method::Dbscan),
+            other => Err(format!(
+                "unknown method {other:?} (expected gistar or dbscan)"
+            )),
+        }
+    }
+}
+
+/// Which requests to analyse. Empty `types` means every type.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub types: Vec<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub status: Option<Status>,
+}
+
+/// The selected requests: ids and lon/lat points, in the same order.
+#[derive(Debug, Clone, Default)]
+pub struct Selected {
+    pub ids: Vec<Arc<str>>,
+    pub points: Vec<Coord<f64>>,
+    /// The service codes the selection resolved to.
+    pub codes: Vec<String>,
+}
+
+/// Resolves type names to the service codes present in the index.
+pub fn resolve_types(
+    snapshot: &IndexSnapshot,
+    catalog: &Catalog,
+    types: &[String],
+) -> Result<Vec<String>, HotspotError> {
+    if types.is_empty() {
+        return Ok(snapshot.types().map(|(c, _)| c.to_string()).collect());
+    }
+    types
+        .iter()
+        .map(|t| {
+            let code = catalog
+                .lookup(t)
+                .map(|s| s.code.clone())
+                .unwrap_or_else(|| slug(t));
+            if snapshot.of_type(&code).is_some() || catalog.get(&code).is_some() {
+                Ok(code)
+            } else {
+                let known: Vec<&str> = snapshot.types().map(|(c, _)| c).collect();
+                Err(HotspotError::UnknownType(t.clone(), known.join(", ")))
+            }
+        })
+        .collect()
+}
+
+/// Selects the requests of the given types inside the window (on `requested_datetime`;
+/// requests without one are kept only when no window is given) and status.
+pub fn select(
+    snapshot: &IndexSnapshot,
+    catalog: &Catalog,
+    sel: &Selection,
+) -> Result<Selected, HotspotError> {
+    if let (Some(s), Some(e)) = (sel.start, sel.end) {
+        if s > e {
+            return Err(HotspotError::ReversedWindow);
+        }
+    }
+    let codes = resolve_types(snapshot, catalog, &sel.types)?;
+    let (start, end) = (
+        sel.start.map(|t| t.timestamp()),
+        sel.end.map(|t| t.timestamp()),
+    );
+    let windowed = start.is_some() || end.is_some();
+    let mut out = Selected {
+        codes: codes.clone(),
+        ..Default::default()
+    };
+    for code in &codes {
+        let Some(t) = snapshot.of_type(code) else {
+            continue;
+        };
+        for r in t.requests() {
+            let in_window = match r.requested {
+                Some(at) => start.is_none_or(|s| at >= s) && end.is_none_or(|e| at <= e),
+                None => !windowed,
+            };
+            if in_window && sel.status.is_none_or(|s| s == r.status) {
+                out.ids.push(Arc::clone(&r.id));
+                out.points.push(Coord { x: r.lon, y: r.lat });
+            }
+        }
+    }
+    if out.points.len() < MIN_REQUESTS {
+        let window = match (sel.start, sel.end) {
+            (None, None) => "all time".to_string(),
+            (s, e) => format!(
+                "{} to {}",
+                s.map(|t| t.to_rfc3339()).unwrap_or_else(|| "…".into()),
+                e.map(|t| t.to_rfc3339()).unwrap_or_else(|| "…".into())
+            ),
+        };
+        return Err(HotspotError::TooFew {
+            found: out.points.len(),
+            types: codes.join(","),
+            window,
+        });
+    }
+    Ok(out)
+}
+
+/// Gi* over the selection, with its hot and cold regions.
+pub fn run_gistar(
+    sel: &Selected,
+    params: &GiStarParams<'_>,
+) -> Result<(GiStarResult, Vec<Region>), HotspotError> {
+    let result = crate::analysis::gistar_points(&sel.points, params)?;
+    let regions = hot_cold_regions(&result.cells)?;
+    Ok((result, regions))
+}
+
+/// DBSCAN over the selection.
+pub fn run_dbscan(sel: &Selected, params: &DbscanParams) -> Result<DbscanResult, HotspotError> {
+    Ok(dbscan(&sel.points, params)?)
+}
+
+/// `h3,count,z,p,bin`, one row per study-area cell.
+pub fn write_gistar_csv(result: &GiStarResult, out: &mut dyn Write) -> Result<(), HotspotError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["h3", "count", "z", "p", "bin"])
+        .map_err(csv_io)?;
+    for c in &result.cells {
+        w.write_record([
+            c.cell.to_string(),
+            c.count.to_string(),
+            format!("{:.6}", c.z),
+            format!("{:.6e}", c.p),
+            c.bin.to_string(),
+        ])
+        .map_err(csv_io)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `service_request_id,cluster`, one row per selected request (−1 = noise).
+pub fn write_dbscan_csv(
+    sel: &Selected,
+    result: &DbscanResult,
+    out: &mut dyn Write,
+) -> Result<(), HotspotError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["service_request_id", "cluster"])
+        .map_err(csv_io)?;
+    for (id, label) in sel.ids.iter().zip(&result.labels) {
+        w.write_record([id.as_ref(), &label.to_string()])
+            .map_err(csv_io)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn csv_io(e: csv::Error) -> HotspotError {
+    HotspotError::Io(std::io::Error::other(e))
+}
+
+/// Gi* cells (kind `cell`) and dissolved regions (kind `hot_region` / `cold_region`) as GeoJSON.
+pub fn gistar_geojson(result: &GiStarResult, regions: &[Region]) -> FeatureCollection {
+    let mut features: Vec<Feature> = result
+        .cells
+        .iter()
+        .map(|c| {
+            let ring: Vec<Position> = c
+                .cell
+                .boundary()
+                .iter()
+                .chain(c.cell.boundary().iter().take(1))
+                .map(|ll| pos(ll.lng(), ll.lat()))
+                .collect();
+            feature(
+                GeometryValue::Polygon {
+                    coordinates: vec![ring],
+                },
+                json!({"kind": "cell", "h3": c.cell.to_string(), "count": c.count, "z": round(c.z),
+                       "p": c.p, "bin": c.bin, "neighbours": c.neighbours}),
+            )
+        })
+        .collect();
+    for (i, r) in regions.iter().enumerate() {
+        let kind = match r.kind {
+            crate::analysis::RegionKind::Hot => "hot_region",
+            crate::analysis::RegionKind::Cold => "cold_region",
+        };
+        features.push(feature(
+            multipolygon(&r.geometry),
+            json!({"kind": kind, "rank": i + 1, "cells": r.cells.len(), "count": r.total_count,
+                   "max_abs_z": round(r.max_abs_z),
+                   "centroid": [round(r.centroid.x()), round(r.centroid.y())]}),
+        ));
+    }
+    collection(features)
+}
+
+/// DBSCAN cluster hulls with counts and centroids as GeoJSON.
+pub fn dbscan_geojson(result: &DbscanResult) -> FeatureCollection {
+    let features = result
+        .clusters
+        .iter()
+        .map(|c| {
+            feature(
+                multipolygon(&geo::MultiPolygon(vec![c.hull.clone()])),
+                json!({"kind": "cluster", "cluster": c.id, "count": c.count, "core_count": c.core_count,
+                       "centroid": [round(c.centroid.x()), round(c.centroid.y())]}),
+            )
+        })
+        .collect();
+    collection(features)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn pos(x: f64, y: f64) -> Position {
+    Position::from(vec![round(x), round(y)])
+}
+
+/// RFC 7946 polygons: counter-clockwise exteriors, clockwise holes, 6 decimals.
+fn multipolygon(mp: &geo::MultiPolygon<f64>) -> GeometryValue {
+    use geo::orient::{Direction, Orient};
+    let mp = mp.orient(Direction::Default);
+    let ring = |ls: &geo::LineString<f64>| ls.coords().map(|c| pos(c.x, c.y)).collect::<Vec<_>>();
+    GeometryValue::MultiPolygon {
+        coordinates: mp
+            .iter()
+            .map(|p| {
+                std::iter::once(ring(p.exterior()))
+                    .chain(p.interiors().iter().map(ring))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+fn feature(value: GeometryValue, properties: serde_json::Value) -> Feature {
+    let properties: Option<JsonObject> = match properties {
+        serde_json::Value::Object(o) => Some(o),
+        _ => None,
+    };
+    Feature {
+        geometry: Some(Geometry::new(value)),
+        properties,
+        ..Default::default()
+    }
+}
+
+fn collection(features: Vec<Feature>) -> FeatureCollection {
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }
+}

@@ -149,7 +149,7 @@ impl BoundaryLayer {
             })
             .collect();
         let id_property = match id_property {
-            Some(p) if unique_values(&props, p).is_some() => Some(p.to_string()),
+            Some(p) if every_has(&props, p) => Some(p.to_string()),
             Some(p) => {
                 return Err(BoundaryError::IdProperty {
                     layer: id.to_string(),
@@ -159,30 +159,36 @@ impl BoundaryLayer {
             None => detect_id_property(&props),
         };
         let name_property = detect_name_property(&props);
-        let features = geometries
-            .into_iter()
-            .zip(props)
-            .enumerate()
-            .map(|(i, (geometry, properties))| {
-                let fid = id_property
-                    .as_deref()
-                    .and_then(|p| text_of(&properties, p))
-                    .or_else(|| feature_ids[i].clone())
-                    .unwrap_or_else(|| (i + 1).to_string());
-                let name = name_property
-                    .as_deref()
-                    .and_then(|p| text_of(&properties, p))
-                    .unwrap_or_else(|| fid.clone());
-                let area_km2 = geodesic_area_km2(&geometry);
-                BoundaryFeature {
-                    id: fid,
-                    name,
-                    geometry,
-                    properties,
-                    area_km2,
-                }
-            })
-            .collect::<Vec<_>>();
+        // Features sharing an id are parts of one district (e.g. a police district split by
+        // an airport): they are merged into one multipolygon, in order of first appearance.
+        let mut features: Vec<BoundaryFeature> = Vec::new();
+        let mut position: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        for (i, (geometry, properties)) in geometries.into_iter().zip(props).enumerate() {
+            let fid = id_property
+                .as_deref()
+                .and_then(|p| text_of(&properties, p))
+                .or_else(|| feature_ids[i].clone())
+                .unwrap_or_else(|| (i + 1).to_string());
+            if let Some(&at) = position.get(&fid) {
+                let merged = &mut features[at];
+                merged.area_km2 += geodesic_area_km2(&geometry);
+                merged.geometry.0.extend(geometry.0);
+                continue;
+            }
+            let name = name_property
+                .as_deref()
+                .and_then(|p| text_of(&properties, p))
+                .unwrap_or_else(|| fid.clone());
+            position.insert(fid.clone(), features.len());
+            features.push(BoundaryFeature {
+                area_km2: geodesic_area_km2(&geometry),
+                id: fid,
+                name,
+                geometry,
+                properties,
+            });
+        }
         Ok(BoundaryLayer::new(id, id_property, features))
     }
 
@@ -309,7 +315,7 @@ fn legacy_crs(
         return Ok(None);
     };
     let code = name
-        .rsplit(|c: char| c == ':' || c == '/')
+        .rsplit([':', '/'])
         .find(|s| !s.is_empty())
         .unwrap_or(name);
     if matches!(code, "CRS84" | "4326" | "4269" | "4979") {
@@ -403,6 +409,11 @@ fn text_of(props: &JsonObject, key: &str) -> Option<String> {
     }
 }
 
+/// Whether every feature has a value for `key`.
+fn every_has(props: &[JsonObject], key: &str) -> bool {
+    props.iter().all(|p| text_of(p, key).is_some())
+}
+
 /// The values of `key` when every feature has one and all differ.
 fn unique_values(props: &[JsonObject], key: &str) -> Option<()> {
     let mut seen = HashSet::new();
@@ -414,16 +425,21 @@ fn unique_values(props: &[JsonObject], key: &str) -> Option<()> {
     Some(())
 }
 
-/// The first preferred property with unique values, else any property with unique values.
+/// The first preferred property with unique values, else the first preferred property every
+/// feature has (repeated values then merge features), else any property with unique values.
 fn detect_id_property(props: &[JsonObject]) -> Option<String> {
     let first = props.first()?;
     let keys: Vec<&String> = first.keys().collect();
-    let preferred = ID_PROPERTIES
+    let preferred: Vec<&&String> = ID_PROPERTIES
         .iter()
-        .flat_map(|want| keys.iter().filter(move |k| k.eq_ignore_ascii_case(want)));
+        .flat_map(|want| keys.iter().filter(move |k| k.eq_ignore_ascii_case(want)))
+        .collect();
     preferred
-        .chain(keys.iter())
+        .iter()
         .find(|k| unique_values(props, k).is_some())
+        .or_else(|| preferred.iter().find(|k| every_has(props, k)))
+        .copied()
+        .or_else(|| keys.iter().find(|k| unique_values(props, k).is_some()))
         .map(|k| k.to_string())
 }
 
@@ -468,6 +484,22 @@ mod tests {
             b.tag(1.5, 0.5).get("council").map(String::as_str),
             Some("2")
         );
+    }
+
+    #[test]
+    fn features_sharing_an_id_are_one_district() {
+        let split = r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"District":"31"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}},
+          {"type":"Feature","properties":{"District":"7"},"geometry":{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}},
+          {"type":"Feature","properties":{"District":"31"},"geometry":{"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,6],[5,5]]]}}
+        ]}"#;
+        let layer = BoundaryLayer::from_geojson("police", split, None).unwrap();
+        assert_eq!(layer.id_property.as_deref(), Some("District"));
+        let ids: Vec<&str> = layer.features.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["31", "7"]);
+        assert_eq!(layer.features[0].geometry.0.len(), 2);
+        assert_eq!(layer.locate(5.5, 5.5).unwrap().id, "31");
+        assert!((layer.features[0].area_km2 / layer.features[1].area_km2 - 2.0).abs() < 0.01);
     }
 
     #[test]

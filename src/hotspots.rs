@@ -12,7 +12,7 @@ use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, P
 use serde_json::json;
 
 use crate::analysis::{
-    dbscan, hot_cold_regions, AnalysisError, DbscanParams, DbscanResult, GiStarParams,
+    dbscan, gistar_h3, hot_cold_regions, AnalysisError, DbscanParams, DbscanResult, GiStarParams,
     GiStarResult, Region,
 };
 use crate::catalog::{slug, Catalog};
@@ -75,11 +75,13 @@ pub struct Selection {
     pub status: Option<Status>,
 }
 
-/// The selected requests: ids and lon/lat points, in the same order.
+/// The selected requests: ids, lon/lat points and finest H3 cells, in the same order.
 #[derive(Debug, Clone, Default)]
 pub struct Selected {
     pub ids: Vec<Arc<str>>,
     pub points: Vec<Coord<f64>>,
+    /// Each request's H3 cell at the index's base resolution (Gi* aggregates these).
+    pub cells: Vec<h3o::CellIndex>,
     /// The service codes the selection resolved to.
     pub codes: Vec<String>,
 }
@@ -144,6 +146,7 @@ pub fn select(
             if in_window && sel.status.is_none_or(|s| s == r.status) {
                 out.ids.push(Arc::clone(&r.id));
                 out.points.push(Coord { x: r.lon, y: r.lat });
+                out.cells.push(r.cell);
             }
         }
     }
@@ -165,12 +168,32 @@ pub fn select(
     Ok(out)
 }
 
+impl Selected {
+    /// A selection of bare points (no ids), e.g. for simulations.
+    pub fn from_points(points: Vec<Coord<f64>>) -> Result<Selected, HotspotError> {
+        let cells = points
+            .iter()
+            .map(|c| {
+                h3o::LatLng::new(c.y, c.x)
+                    .map(|ll| ll.to_cell(crate::index::BASE_RESOLUTION))
+                    .map_err(|e| AnalysisError::InvalidInput(format!("point {c:?}: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Selected {
+            ids: Vec::new(),
+            points,
+            cells,
+            codes: Vec::new(),
+        })
+    }
+}
+
 /// Gi* over the selection, with its hot and cold regions.
 pub fn run_gistar(
     sel: &Selected,
     params: &GiStarParams<'_>,
 ) -> Result<(GiStarResult, Vec<Region>), HotspotError> {
-    let result = crate::analysis::gistar_points(&sel.points, params)?;
+    let result = gistar_h3(sel.cells.iter().copied(), params)?;
     let regions = hot_cold_regions(&result.cells)?;
     Ok((result, regions))
 }

@@ -141,11 +141,7 @@ fn pure_noise_yields_no_hot_spot() {
                 points.push(c);
             }
         }
-        let sel = hotspot::hotspots::Selected {
-            ids: Vec::new(),
-            points,
-            codes: vec![],
-        };
+        let sel = hotspot::hotspots::Selected::from_points(points).unwrap();
         let params = GiStarParams {
             study_area: Some(&area),
             ..Default::default()
@@ -250,7 +246,7 @@ fn cli_writes_the_documented_csv_and_geojson() {
         .records()
         .map(|r| r.unwrap()[1].parse().unwrap())
         .collect();
-    assert!(labels.iter().any(|&l| l == 0) && labels.iter().any(|&l| l == -1));
+    assert!(labels.contains(&0) && labels.contains(&-1));
 
     let (ok, out, err) = hotspot_cmd(&[
         "--data",

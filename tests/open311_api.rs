@@ -193,6 +193,14 @@ async fn get_filters_select_and_page() {
     );
 }
 
+/// A named bad POST, the status it must get and the field its error must name.
+type BadCase = (
+    &'static str,
+    Vec<(&'static str, String)>,
+    StatusCode,
+    &'static str,
+);
+
 /// Every bad input answers 4xx with an Open311 error naming the field, and stores nothing.
 #[tokio::test]
 async fn bad_posts_are_refused_with_the_field_named() {
@@ -210,7 +218,7 @@ async fn bad_posts_are_refused_with_the_field_named() {
         f.retain(|(k, _)| *k != field);
         f
     };
-    let cases: Vec<(&str, Vec<(&str, String)>, StatusCode, &str)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             "no api_key",
             without("api_key"),

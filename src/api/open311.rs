@@ -220,12 +220,11 @@ pub fn parse_datetime(
         .ok()
         .or_else(|| {
             let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-            let time = if end_of_day {
+            if end_of_day {
                 day.and_hms_opt(23, 59, 59)
             } else {
                 day.and_hms_opt(0, 0, 0)
-            };
-            time
+            }
         })
         .ok_or_else(|| {
             ApiError::bad(

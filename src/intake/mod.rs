@@ -270,7 +270,7 @@ impl ReadOptions {
 
 enum Source {
     Csv(Box<CsvSource>),
-    Json(JsonSource),
+    Json(Box<JsonSource>),
 }
 
 /// A streaming reader of one source file: an iterator of rows, each a [`RawRequest`] or the
@@ -411,7 +411,7 @@ fn json(
         .map_err(|e| io_error(Path::new(path), e))?;
     let src = JsonSource::parse(path, strip_bom(&data), total, opts.timezone)?;
     let crs = src.file_crs().map(String::from);
-    Ok((Source::Json(src), crs))
+    Ok((Source::Json(Box::new(src)), crs))
 }
 
 /// Whether the input's first non-space byte (after a BOM) opens a JSON array or object;

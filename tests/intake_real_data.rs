@@ -182,3 +182,63 @@ fn check(dir: &std::path::Path, want: &Expect) {
     assert!(lonlat + projected >= want.located_at_least, "{}", want.file);
     assert_eq!(reader.bytes_read(), reader.total_bytes(), "{}", want.file);
 }
+
+/// The requested-datetime range of files whose README entry states one, read in the city
+/// zone and compared as local `YYYY-MM-DD HH:MM:SS` text.
+#[test]
+fn requested_datetime_ranges_match_the_readme() {
+    let Some(dir) = data_dir() else { return };
+    let cases = [
+        (
+            "nyc/311/nyc311_tuplex_subset_2000.csv",
+            "2011-02-06",
+            "2011-11-03 23:59:59",
+        ),
+        (
+            "nyc/311/nyc311_pyboot_2022-05-01.csv",
+            "2022-05-01 00:00:03",
+            "2022-05-01 02:06:26",
+        ),
+        (
+            "nyc/311/nyc311_cleaned_2026_sample.csv",
+            "2026-02-04 20:45:51",
+            "2026-02-06 02:05:09",
+        ),
+        (
+            "philadelphia/311/phl311_parks_rec_requests_2021_2025.csv",
+            "2021-01-05 16:59:00",
+            "2025-08-12 08:39:00",
+        ),
+        (
+            "chicago/311/chi311_graffiti_2016-11_open311_sample.geojson",
+            "2016-10-31",
+            "2016-11-01 00:00:00",
+        ),
+        (
+            "philadelphia/311/phl311_graffiti_random_sample.json",
+            "2017-01-01",
+            "2025-08-24 23:59:59",
+        ),
+    ];
+    for (file, first, last) in cases {
+        let tz = timezone(file);
+        let reader = read(&dir.join(file), Format::Auto, &ReadOptions::new(tz)).expect("open");
+        let local: Vec<String> = reader
+            .filter_map(|r| r.ok()?.requested_datetime)
+            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+            .collect();
+        let (min, max) = (local.iter().min().unwrap(), local.iter().max().unwrap());
+        println!(
+            "{file}: requested {min} .. {max} ({} rows with a date)",
+            local.len()
+        );
+        assert!(
+            min.as_str() >= first && min.starts_with(&first[..10]),
+            "{file}: min {min}"
+        );
+        assert!(
+            max.as_str() <= last && max.starts_with(&last[..10]),
+            "{file}: max {max}"
+        );
+    }
+}

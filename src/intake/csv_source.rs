@@ -35,7 +35,7 @@ enum Quote {
     FieldStart,
     Unquoted,
     Quoted,
-    AfterQuoted,
+    AfterClosing,
 }
 
 /// Advances the quote state over one physical line (as the `csv` crate reads quotes: a
@@ -43,9 +43,9 @@ enum Quote {
 fn scan(mut state: Quote, line: &[u8]) -> Quote {
     for &b in line {
         state = match (state, b) {
-            (Quote::Quoted, b'"') => Quote::AfterQuoted,
+            (Quote::Quoted, b'"') => Quote::AfterClosing,
             (Quote::Quoted, _) => Quote::Quoted,
-            (Quote::AfterQuoted, b'"') | (Quote::FieldStart, b'"') => Quote::Quoted,
+            (Quote::AfterClosing, b'"') | (Quote::FieldStart, b'"') => Quote::Quoted,
             (_, b',') | (_, b'\n') => Quote::FieldStart,
             _ => Quote::Unquoted,
         };

@@ -620,3 +620,20 @@ fn never_panics_on_garbage() {
         let _ = Format::detect(Path::new("g"), s);
     }
 }
+
+#[test]
+fn open_quote_gives_up_after_max_record_lines() {
+    let mut text = String::from("id,lat,lon\n0,\"40,-75\n");
+    for i in 1..=1_200 {
+        text.push_str(&format!("{i},40,-75\n"));
+    }
+    let (_, rows, errs) = read_all("long.csv", text.as_bytes(), UTC);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(
+        (errs[0].line, errs[0].reason.as_str()),
+        (2, "unbalanced quote")
+    );
+    assert_eq!(rows.len(), 1_200);
+    assert_eq!(rows[0].line, 3);
+    assert_eq!(rows[1_199].line, 1_202);
+}

@@ -239,6 +239,18 @@ pub fn bundled(relative: &str) -> PathBuf {
     }
 }
 
+/// The real public 311 and boundary data shared beside the repository (`../shared/data`),
+/// used by validation tests and benchmarks; `None` when it is absent.
+pub fn shared_data_dir() -> Option<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        manifest.join("../shared/data"),
+        PathBuf::from("/work/shared/data"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

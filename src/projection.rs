@@ -140,12 +140,7 @@ mod tests {
 
     /// The shared data folder, or `None` (and a printed reason) when it is absent.
     fn data_dir() -> Option<PathBuf> {
-        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let candidates = [
-            manifest.join("../shared/data"),
-            PathBuf::from("/work/shared/data"),
-        ];
-        let found = candidates.into_iter().find(|p| p.is_dir());
+        let found = crate::config::shared_data_dir();
         if found.is_none() {
             eprintln!("skipping: no ../shared/data or /work/shared/data folder");
         }

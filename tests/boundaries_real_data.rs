@@ -6,13 +6,7 @@ use std::path::PathBuf;
 use hotspot::boundaries::BoundaryLayer;
 
 fn data_dir() -> Option<PathBuf> {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [
-        here.join("../shared/data"),
-        PathBuf::from("/work/shared/data"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
+    hotspot::config::shared_data_dir()
 }
 
 fn layer(path: PathBuf) -> BoundaryLayer {

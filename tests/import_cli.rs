@@ -9,13 +9,7 @@ use hotspot::config::Config;
 use hotspot::projection::haversine_m;
 
 fn data_dir() -> Option<PathBuf> {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [
-        here.join("../shared/data"),
-        PathBuf::from("/work/shared/data"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
+    hotspot::config::shared_data_dir()
 }
 
 fn city(name: &str) -> PathBuf {

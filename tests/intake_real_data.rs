@@ -10,13 +10,7 @@ use hotspot::intake::{read, Format, ReadOptions};
 use hotspot::model::SourceLocation;
 
 fn data_dir() -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let found = [
-        manifest.join("../shared/data"),
-        PathBuf::from("/work/shared/data"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir());
+    let found = hotspot::config::shared_data_dir();
     if found.is_none() {
         eprintln!("skipping: no ../shared/data or /work/shared/data folder");
     }

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::frame::to_lon_lat;
 use super::layout::{cell_center, in_city, line_x, line_y, NX, NY, X0, Y0};
+use crate::geocode::ordinal;
 
 /// One layer: its id, its features' `(id, name)`, and the owner of every block.
 #[derive(Debug, Clone)]
@@ -237,17 +238,6 @@ const NEIGHBORHOODS: [&str; 25] = [
     "Mill Creek",
 ];
 
-fn ordinal(n: usize) -> String {
-    let s = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{s}")
-}
-
 fn layer(id: &'static str, rows: u32, cols: u32, rng: &mut ChaCha8Rng) -> Layer {
     let (owner, n) = partition(rows, cols, rng);
     let features = (0..n)
@@ -259,7 +249,10 @@ fn layer(id: &'static str, rows: u32, cols: u32, rng: &mut ChaCha8Rng) -> Layer 
             }
             "police_districts" => {
                 let no = 11 + k;
-                (no.to_string(), format!("{} Police District", ordinal(no)))
+                (
+                    no.to_string(),
+                    format!("{} Police District", ordinal(no as u32).to_lowercase()),
+                )
             }
             _ => {
                 let name = NEIGHBORHOODS[k % NEIGHBORHOODS.len()];

@@ -5,6 +5,8 @@
 //! address points sit inside them, and boundary layers are unions of them, so every
 //! layer follows streets and tiles the city exactly.
 
+use crate::geocode::ordinal;
+
 /// Number of block columns (west → east).
 pub const NX: i32 = 40;
 /// Number of block rows (south → north).
@@ -115,19 +117,8 @@ pub fn numbered_street(i: i32) -> (String, &'static str) {
     match n {
         1 => ("FRONT".into(), "ST"),
         14 => ("BROAD".into(), "ST"),
-        _ => (ordinal(n), "ST"),
+        _ => (ordinal(n.unsigned_abs()), "ST"),
     }
-}
-
-fn ordinal(n: i32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "TH",
-        (1, _) => "ST",
-        (2, _) => "ND",
-        (3, _) => "RD",
-        _ => "TH",
-    };
-    format!("{n}{suffix}")
 }
 
 /// Names of the east–west streets, south to north; line `BASELINE_ROW` is MARKET ST.

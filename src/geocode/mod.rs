@@ -13,6 +13,6 @@ pub mod normalize;
 mod usps;
 
 pub use normalize::{
-    normalize_street_name, parse_address, Dir, NormalizeError, ParsedAddress, StreetAddress,
-    StreetName, Unit, MAX_INPUT_LEN,
+    normalize_street_name, ordinal, parse_address, Dir, NormalizeError, ParsedAddress,
+    StreetAddress, StreetName, Unit, MAX_INPUT_LEN,
 };

@@ -845,7 +845,7 @@ fn numeric_ordinal(t: &str) -> Option<u32> {
 }
 
 /// 1 → `1ST`, 12 → `12TH`, 22 → `22ND`.
-fn ordinal(n: u32) -> String {
+pub fn ordinal(n: u32) -> String {
     let end = match (n % 10, n % 100) {
         (_, 11..=13) => "TH",
         (1, _) => "ST",

@@ -151,11 +151,15 @@ fn read_file(
     sink: &mut Sink<'_>,
 ) -> Result<ImportSummary, ImportError> {
     let file = path.display().to_string();
+    let format = match opts.format {
+        Format::Auto => Format::detect_file(path)?,
+        f => f,
+    };
     let read_opts = ReadOptions {
         timezone: city.config.timezone,
-        crs: configured_crs(city.config, path, opts.format)?,
+        crs: city.config.crs.get(format.name()).cloned(),
     };
-    let mut reader = intake::read(path, opts.format, &read_opts)?;
+    let mut reader = intake::read(path, format, &read_opts)?;
     let default_service = default_service(city.catalog, path, opts)?;
     let projector = reader
         .crs()
@@ -225,19 +229,6 @@ fn hand_over(
         summary.duplicates += duplicates;
     }
     Ok(())
-}
-
-/// The CRS the city config sets for this file's format, if any.
-fn configured_crs(
-    config: &Config,
-    path: &Path,
-    format: Format,
-) -> Result<Option<String>, ImportError> {
-    let format = match format {
-        Format::Auto => Format::detect_file(path)?,
-        f => f,
-    };
-    Ok(config.crs.get(format.name()).cloned())
 }
 
 /// The service for rows without one: `--service`, else one the file name clearly names.

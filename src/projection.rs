@@ -125,12 +125,10 @@ impl Projector {
 
 /// Great-circle distance in metres (haversine, R = 6,371,008.8 m) between two lon/lat points.
 pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    const R: f64 = 6_371_008.8;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * R * h.sqrt().min(1.0).asin()
+    crate::analysis::dbscan::haversine_m(
+        geo::Coord { x: lon1, y: lat1 },
+        geo::Coord { x: lon2, y: lat2 },
+    )
 }
 
 #[cfg(test)]

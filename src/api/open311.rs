@@ -130,7 +130,7 @@ impl<'a> Open311Request<'a> {
             service_code: &r.service_code,
             description: r.description.as_deref(),
             agency_responsible: r.agency_responsible.as_deref(),
-            service_notice: sla_days.map(|d| format!("Service level agreement: {d} days")),
+            service_notice: sla_days.map(service_notice),
             requested_datetime: time(r.requested_datetime),
             updated_datetime: time(r.updated_datetime),
             expected_datetime: time(r.expected_datetime),
@@ -142,6 +142,11 @@ impl<'a> Open311Request<'a> {
             media_url: r.media_url.as_deref(),
         }
     }
+}
+
+/// The notice shown with a request of a service with an SLA.
+fn service_notice(sla_days: f64) -> String {
+    format!("Service level agreement: {sla_days} days")
 }
 
 fn round6(x: f64) -> f64 {
@@ -645,7 +650,7 @@ async fn post_request_inner(
     let body = serde_json::json!([{
         "service_request_id": id,
         "token": token,
-        "service_notice": sla.map(|d| format!("Service level agreement: {d} days")),
+        "service_notice": sla.map(service_notice),
         "account_id": fields.get("account_id"),
     }]);
     Ok((StatusCode::CREATED, Json(body)).into_response())

@@ -8,9 +8,6 @@
 pub const CENTER_LON: f64 = -75.400;
 /// Latitude of the city centre (y = 0).
 pub const CENTER_LAT: f64 = 39.985;
-/// Mean Earth radius used for haversine distances (the one DESIGN.md names).
-pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
 const M_PER_DEG_LAT: f64 = 111_045.0;
 
 fn m_per_deg_lon() -> f64 {
@@ -38,14 +35,7 @@ pub fn to_xy(lon: f64, lat: f64) -> (f64, f64) {
     )
 }
 
-/// Great-circle distance in metres between two lon/lat points.
-pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
-}
+pub use crate::projection::haversine_m;
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,10 @@ pub struct IndexedRequest {
     pub requested: Option<i64>,
     pub expected: Option<i64>,
     pub closed: Option<i64>,
+    /// The address as given (repeat-address analysis and work lists normalize it).
+    pub address: Option<Arc<str>>,
+    /// (boundary layer id, feature id) of every layer the request falls in, by layer id.
+    pub districts: Arc<[(Arc<str>, Arc<str>)]>,
 }
 
 impl IndexedRequest {
@@ -44,7 +48,26 @@ impl IndexedRequest {
             requested: r.requested_datetime.map(|t| t.timestamp()),
             expected: r.expected_datetime.map(|t| t.timestamp()),
             closed: r.closed_datetime.map(|t| t.timestamp()),
+            address: r.address.as_deref().map(Arc::from),
+            districts: r
+                .districts
+                .iter()
+                .map(|(layer, id)| (Arc::from(layer.as_str()), Arc::from(id.as_str())))
+                .collect(),
         })
+    }
+
+    /// The id of the feature of boundary `layer` the request falls in.
+    pub fn district(&self, layer: &str) -> Option<&str> {
+        self.districts
+            .iter()
+            .find(|(l, _)| l.as_ref() == layer)
+            .map(|(_, id)| id.as_ref())
+    }
+
+    /// Open past its SLA due time at `now` (unix seconds).
+    pub fn is_overdue(&self, now: i64) -> bool {
+        self.status == Status::Open && self.expected.is_some_and(|due| now > due)
     }
 
     /// The request's H3 cell at `resolution` (≤ [`BASE_RESOLUTION`]).

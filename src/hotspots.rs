@@ -296,16 +296,16 @@ pub fn dbscan_geojson(result: &DbscanResult) -> FeatureCollection {
     collection(features)
 }
 
-fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-fn pos(x: f64, y: f64) -> Position {
+pub(crate) fn pos(x: f64, y: f64) -> Position {
     Position::from(vec![round(x), round(y)])
 }
 
 /// RFC 7946 polygons: counter-clockwise exteriors, clockwise holes, 6 decimals.
-fn multipolygon(mp: &geo::MultiPolygon<f64>) -> GeometryValue {
+pub(crate) fn multipolygon(mp: &geo::MultiPolygon<f64>) -> GeometryValue {
     use geo::orient::{Direction, Orient};
     let mp = mp.orient(Direction::Default);
     let ring = |ls: &geo::LineString<f64>| ls.coords().map(|c| pos(c.x, c.y)).collect::<Vec<_>>();
@@ -321,7 +321,7 @@ fn multipolygon(mp: &geo::MultiPolygon<f64>) -> GeometryValue {
     }
 }
 
-fn feature(value: GeometryValue, properties: serde_json::Value) -> Feature {
+pub(crate) fn feature(value: GeometryValue, properties: serde_json::Value) -> Feature {
     let properties: Option<JsonObject> = match properties {
         serde_json::Value::Object(o) => Some(o),
         _ => None,
@@ -333,7 +333,7 @@ fn feature(value: GeometryValue, properties: serde_json::Value) -> Feature {
     }
 }
 
-fn collection(features: Vec<Feature>) -> FeatureCollection {
+pub(crate) fn collection(features: Vec<Feature>) -> FeatureCollection {
     FeatureCollection {
         bbox: None,
         features,

@@ -5,7 +5,7 @@
 //! only the types that changed, and swaps it in.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use h3o::{CellIndex, LatLng, Resolution};
 use rstar::primitives::GeomWithData;
@@ -57,6 +57,13 @@ impl IndexedRequest {
         })
     }
 
+    /// The H3 cell the request's point falls in at `resolution`.
+    pub fn exact_cell(&self, resolution: Resolution) -> CellIndex {
+        LatLng::new(self.lat, self.lon)
+            .map(|ll| ll.to_cell(resolution))
+            .unwrap_or_else(|_| self.cell_at(resolution))
+    }
+
     /// The id of the feature of boundary `layer` the request falls in.
     pub fn district(&self, layer: &str) -> Option<&str> {
         self.districts
@@ -70,7 +77,9 @@ impl IndexedRequest {
         self.status == Status::Open && self.expected.is_some_and(|due| now > due)
     }
 
-    /// The request's H3 cell at `resolution` (≤ [`BASE_RESOLUTION`]).
+    /// The request's cell's ancestor at `resolution` (≤ [`BASE_RESOLUTION`]). H3 cells do
+    /// not nest exactly: near a cell edge this can differ from the cell the point itself
+    /// falls in at `resolution` (see [`IndexedRequest::exact_cell`]).
     pub fn cell_at(&self, resolution: Resolution) -> CellIndex {
         self.cell.parent(resolution).unwrap_or(self.cell)
     }
@@ -85,6 +94,9 @@ pub struct TypeIndex {
     tree: RTree<Entry>,
     /// Bumped whenever requests of this type are added; keys analysis caches.
     generation: u64,
+    /// Per resolution, each request's exact cell (same order as `requests`), computed on
+    /// first use and extended as requests arrive.
+    cells: [OnceLock<Arc<Vec<CellIndex>>>; 16],
 }
 
 impl TypeIndex {
@@ -98,14 +110,46 @@ impl TypeIndex {
             requests,
             tree: RTree::bulk_load(entries),
             generation,
+            cells: Default::default(),
         }
     }
 
     fn push(&mut self, r: IndexedRequest, generation: u64) {
+        for (res, cells) in self.cells.iter_mut().enumerate() {
+            if let (Some(cells), Ok(resolution)) =
+                (cells.get_mut(), Resolution::try_from(res as u8))
+            {
+                Arc::make_mut(cells).push(r.exact_cell(resolution));
+            }
+        }
         let i = self.requests.len() as u32;
         self.tree.insert(Entry::new([r.lon, r.lat], i));
         self.requests.push(r);
         self.generation = generation;
+    }
+
+    /// Each request's exact H3 cell at `resolution`, in [`TypeIndex::requests`] order
+    /// (computed once per resolution, then kept current).
+    pub fn cells_at(&self, resolution: Resolution) -> &[CellIndex] {
+        self.cells[u8::from(resolution) as usize].get_or_init(|| {
+            Arc::new(
+                self.requests
+                    .iter()
+                    .map(|r| r.exact_cell(resolution))
+                    .collect(),
+            )
+        })
+    }
+
+    /// Positions (in [`TypeIndex::requests`]) of the requests inside a lon/lat box.
+    pub fn positions_within(
+        &self,
+        [min_lon, min_lat, max_lon, max_lat]: [f64; 4],
+    ) -> impl Iterator<Item = usize> + '_ {
+        let envelope = AABB::from_corners([min_lon, min_lat], [max_lon, max_lat]);
+        self.tree
+            .locate_in_envelope(&envelope)
+            .map(|e| e.data as usize)
     }
 
     /// Every request of the type, in the order they were indexed.
@@ -247,5 +291,45 @@ impl Index {
             Arc::make_mut(entry).push(ix, generation);
         }
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(id: &str, lon: f64, lat: f64) -> ServiceRequest {
+        ServiceRequest {
+            service_request_id: id.into(),
+            service_code: "pothole".into(),
+            lon,
+            lat,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn exact_cells_stay_current_as_requests_arrive() {
+        let index = Index::build(vec![
+            request("a", -75.16, 39.95),
+            request("b", -75.15, 39.96),
+        ]);
+        let res = Resolution::Nine;
+        let before = index.snapshot();
+        assert_eq!(before.of_type("pothole").unwrap().cells_at(res).len(), 2);
+        index.apply(&[request("c", -75.14, 39.97)]);
+        let after = index.snapshot();
+        let t = after.of_type("pothole").unwrap();
+        let expected: Vec<CellIndex> = [(-75.16, 39.95), (-75.15, 39.96), (-75.14, 39.97)]
+            .iter()
+            .map(|&(lon, lat)| LatLng::new(lat, lon).unwrap().to_cell(res))
+            .collect();
+        assert_eq!(t.cells_at(res), expected.as_slice());
+        assert_eq!(
+            before.of_type("pothole").unwrap().cells_at(res).len(),
+            2,
+            "old snapshot unchanged"
+        );
+        assert!(t.generation() > before.of_type("pothole").unwrap().generation());
     }
 }

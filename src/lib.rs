@@ -14,6 +14,7 @@ pub mod hotspots;
 pub mod import;
 pub mod index;
 pub mod intake;
+pub mod layers;
 pub mod model;
 pub mod projection;
 pub mod store;

@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Open311 request status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// New requests are open.
+    #[default]
     Open,
     Closed,
 }
@@ -93,7 +95,7 @@ impl FromStr for Status {
 
 /// A request as accepted into the store: located (WGS84), typed against the catalog,
 /// with its SLA due time filled in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceRequest {
     /// Public id: the source's own id when it has one, else one Hotspot assigned.
     pub service_request_id: String,

@@ -72,3 +72,34 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+/// An [`ApiError`] rendered for the `/api/v1/` JSON interface:
+/// `{"status": 400, "parameter": "bbox", "error": "..."}`.
+#[derive(Debug)]
+pub struct Problem(pub ApiError);
+
+impl From<ApiError> for Problem {
+    fn from(e: ApiError) -> Problem {
+        Problem(e)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let (parameter, error) = match &self.0 {
+            ApiError::BadRequest { field, reason } => (Some(field.clone()), reason.clone()),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (None, "internal error".to_string())
+            }
+            other => (None, other.to_string()),
+        };
+        let body = serde_json::json!({
+            "status": status.as_u16(),
+            "parameter": parameter,
+            "error": error,
+        });
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,15 +1,22 @@
-//! HTTP interface (axum): Open311 GeoReport v2 under `/open311/v2/`, health and metrics.
+//! HTTP interface (axum): Open311 GeoReport v2 under `/open311/v2/`, map layers under
+//! `/api/v1/`, health and metrics, and the map front end (`web/`) at `/`.
 
 pub mod error;
 pub mod health;
+pub mod layers;
 pub mod open311;
+pub mod params;
+pub mod respond;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::Method;
 use axum::routing::get;
 use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -27,6 +34,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub app: Arc<App>,
     pub metrics: Arc<Metrics>,
+    /// Rendered layers, valid until the index changes.
+    pub responses: Arc<respond::ResponseCache>,
 }
 
 /// The whole HTTP interface.
@@ -34,9 +43,11 @@ pub fn router(app: Arc<App>) -> Router {
     let state = AppState {
         app,
         metrics: Arc::new(Metrics::default()),
+        responses: Arc::new(respond::ResponseCache::default()),
     };
     Router::new()
         .nest("/open311/v2", open311::router())
+        .nest("/api/v1", api_v1())
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
@@ -48,8 +59,26 @@ pub fn router(app: Arc<App>) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(cors())
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Routes under `/api/v1`.
+fn api_v1() -> Router<AppState> {
+    Router::new()
+        .route("/layers", get(layers::catalog))
+        .route("/requests.geojson", get(layers::requests))
+        .route("/hexbins.geojson", get(layers::hexbin_layer))
+        .route("/boundaries/{file}", get(layers::boundary_layer))
+}
+
+/// Cross-origin reads are open (any site may embed the layers); writes are not.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::HEAD])
 }
 
 /// Serves until Ctrl-C or SIGTERM; `on_bound` learns the address actually bound.

@@ -177,7 +177,7 @@ fn render(state: &AppState, requests: &[ServiceRequest]) -> Response {
 }
 
 /// Query-string pairs; a parameter given twice is an error.
-fn query_pairs(raw: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
+pub(crate) fn query_pairs(raw: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|e| ApiError::bad("query", format!("not a valid query string: {e}")))?;
     unique_pairs(pairs)
@@ -195,7 +195,7 @@ fn unique_pairs(pairs: Vec<(String, String)>) -> Result<BTreeMap<String, String>
 }
 
 /// A comma-separated list parameter, trimmed, empty items dropped.
-fn list(params: &BTreeMap<String, String>, field: &str) -> Vec<String> {
+pub(crate) fn list(params: &BTreeMap<String, String>, field: &str) -> Vec<String> {
     params
         .get(field)
         .map(|v| {

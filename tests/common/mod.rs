@@ -70,3 +70,21 @@ pub fn valid_post() -> Vec<(&'static str, String)> {
         ("address_string", "100 W Madison St".to_string()),
     ]
 }
+
+/// The demo city's write key.
+pub const DEMO_KEY: &str = "demo-key-riverton-311";
+
+/// Opens the bundled demo city (seeded with its year of requests) on `data` and serves it.
+pub async fn start_demo(data: &Path) -> TestServer {
+    let config = Config::demo().unwrap();
+    let app = App::open(config, data).unwrap();
+    app.seed_demo_if_empty().unwrap();
+    let app = Arc::new(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = hotspot::api::router(Arc::clone(&app));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    TestServer { addr, app, task }
+}

@@ -1,0 +1,317 @@
+//! `/api/v1/` map layers: the catalog (`layers`), request points, hex-bin density and
+//! district choropleths. GeoJSON per RFC 7946 (lon/lat, counter-clockwise exteriors,
+//! 6 decimals, `application/geo+json`), cached until the index changes.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use geojson::{GeometryValue, JsonObject, Position};
+use h3o::{CellIndex, Resolution};
+use serde_json::{json, Value};
+
+use super::error::Problem;
+use super::params::{local_time, newest, Params, DEFAULT_DAYS, FILTER_PARAMS};
+use super::respond::{cached, Rendered, GEOJSON, JSON};
+use super::{ApiError, AppState};
+use crate::hotspots::{collection, feature, multipolygon, pos, round};
+use crate::index::IndexedRequest;
+use crate::layers::{district_stats, for_each_match, hexbins, type_summaries, Tally};
+
+/// Most points one `requests.geojson` page returns.
+pub const MAX_LIMIT: i64 = 10_000;
+/// Points per page by default.
+pub const DEFAULT_LIMIT: i64 = 2_000;
+/// Finest and coarsest hex-bin resolutions served.
+pub const HEX_RESOLUTIONS: std::ops::RangeInclusive<i64> = 4..=12;
+
+/// The cache key of a request: its route and query string.
+fn key(route: &str, raw: &Option<String>) -> String {
+    format!("{route}?{}", raw.as_deref().unwrap_or(""))
+}
+
+fn geojson_body(features: Vec<geojson::Feature>, extra: JsonObject) -> Result<Rendered, ApiError> {
+    let mut fc = collection(features);
+    fc.foreign_members = Some(extra);
+    let body = serde_json::to_vec(&fc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Rendered::new(body, GEOJSON))
+}
+
+fn tally_json(t: &Tally) -> Value {
+    json!({"count": t.count, "open": t.open, "overdue": t.overdue})
+}
+
+fn merge(mut a: Value, b: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
+/// `GET /api/v1/layers`: what the map can show: the city, types with counts and time
+/// extent, boundary layers, analysis methods with their parameters and defaults.
+pub async fn catalog(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    Params::parse(raw.as_deref(), &[], false)?;
+    let snapshot = state.app.index.snapshot();
+    cached(
+        &state,
+        snapshot,
+        key("layers", &None),
+        &headers,
+        |state, snapshot| {
+            let app = &state.app;
+            let tz = app.config.timezone;
+            let as_of = newest(snapshot);
+            let summaries = type_summaries(snapshot, as_of);
+            let types: Vec<Value> = summaries
+                .iter()
+                .map(|s| {
+                    let service = app.catalog.get(&s.code);
+                    merge(
+                        json!({
+                            "code": s.code,
+                            "name": service.map_or(s.code.as_str(), |x| x.name.as_str()),
+                            "group": service.map_or("Other", |x| x.group.as_str()),
+                            "sla_days": service.and_then(|x| x.sla_days),
+                            "first": local_time(s.first, tz),
+                            "last": local_time(s.last, tz),
+                        }),
+                        tally_json(&s.tally),
+                    )
+                })
+                .collect();
+            let first = summaries.iter().filter_map(|s| s.first).min();
+            let last = summaries.iter().filter_map(|s| s.last).max();
+            let boundaries: Vec<Value> = app
+                .boundaries
+                .layers()
+                .iter()
+                .map(|l| {
+                    json!({"id": l.id, "name": title(&l.id), "features": l.features.len(),
+                            "url": format!("/api/v1/boundaries/{}.geojson", l.id)})
+                })
+                .collect();
+            let extent = app
+                .config
+                .extent
+                .map(|e| [e.min_lon, e.min_lat, e.max_lon, e.max_lat]);
+            let body = json!({
+                "city": {"name": app.config.name, "timezone": tz.name(), "extent": extent,
+                         "basemap": app.config.basemap, "demo": app.config.demo},
+                "as_of": local_time(Some(as_of), tz),
+                "time_extent": {"start": local_time(first, tz), "end": local_time(last, tz)},
+                "total": snapshot.len(),
+                "types": types,
+                "boundaries": boundaries,
+                "defaults": {"days": DEFAULT_DAYS, "res": app.config.h3_resolution},
+                "filters": FILTER_PARAMS,
+                "methods": methods(app.config.h3_resolution),
+            });
+            Ok(Rendered::new(body.to_string().into_bytes(), JSON))
+        },
+    )
+    .await
+}
+
+/// Analysis methods, their parameters and defaults, for the map's controls.
+fn methods(default_res: u8) -> Value {
+    json!([
+        {"id": "gistar", "name": "Gi* hot spots",
+         "parameters": {"res": {"default": default_res, "min": 5, "max": 11},
+                        "k": {"default": 1, "min": 1, "max": 5},
+                        "fdr": {"default": true}}},
+        {"id": "dbscan", "name": "Clusters (DBSCAN)",
+         "parameters": {"eps_m": {"default": 100, "min": 1, "max": 5000},
+                        "min_points": {"default": 5, "min": 1, "max": 1000}}},
+        {"id": "hexbins", "name": "Hex density",
+         "parameters": {"res": {"default": default_res, "min": *HEX_RESOLUTIONS.start(), "max": *HEX_RESOLUTIONS.end()}}},
+        {"id": "points", "name": "Points",
+         "parameters": {"limit": {"default": DEFAULT_LIMIT, "min": 1, "max": MAX_LIMIT}}}
+    ])
+}
+
+/// `council_districts` → `Council districts`.
+fn title(id: &str) -> String {
+    let words = id.replace(['_', '-'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// `GET /api/v1/requests.geojson`: request points, newest first, `limit` per `page`.
+pub async fn requests(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let params = Params::parse(raw.as_deref(), &["limit", "page"], true)?;
+    let snapshot = state.app.index.snapshot();
+    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
+    let limit = params.int("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT)? as usize;
+    let page = params.int("page", 1, 1..=1_000_000)? as usize;
+    cached(
+        &state,
+        snapshot,
+        key("requests", &raw),
+        &headers,
+        move |state, snapshot| {
+            let app = &state.app;
+            let tz = app.config.timezone;
+            let as_of = newest(snapshot);
+            let mut found: Vec<(&str, &IndexedRequest)> = Vec::new();
+            for_each_match(snapshot, &filter, |code, r| found.push((code, r)));
+            found.sort_by(|a, b| b.1.requested.cmp(&a.1.requested).then(a.1.id.cmp(&b.1.id)));
+            let total = found.len();
+            let features = found
+                .iter()
+                .skip((page - 1) * limit)
+                .take(limit)
+                .map(|(code, r)| {
+                    let name = app.catalog.get(code).map_or(*code, |s| s.name.as_str());
+                    feature(
+                        GeometryValue::Point {
+                            coordinates: pos(r.lon, r.lat),
+                        },
+                        json!({"service_request_id": r.id.as_ref(), "service_code": code,
+                           "service_name": name, "status": r.status.as_str(),
+                           "requested_datetime": local_time(r.requested, tz),
+                           "expected_datetime": local_time(r.expected, tz),
+                           "overdue": r.is_overdue(as_of),
+                           "address": r.address.as_deref()}),
+                    )
+                })
+                .collect();
+            let mut extra = JsonObject::new();
+            extra.insert("total".into(), json!(total));
+            extra.insert("page".into(), json!(page));
+            extra.insert("limit".into(), json!(limit));
+            extra.insert("pages".into(), json!(total.div_ceil(limit)));
+            geojson_body(features, extra)
+        },
+    )
+    .await
+}
+
+/// `GET /api/v1/hexbins.geojson`: H3 cells at `res` with counts, open and overdue.
+pub async fn hexbin_layer(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let params = Params::parse(raw.as_deref(), &["res"], true)?;
+    let snapshot = state.app.index.snapshot();
+    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
+    let default_res = i64::from(state.app.config.h3_resolution)
+        .clamp(*HEX_RESOLUTIONS.start(), *HEX_RESOLUTIONS.end());
+    let res = params.int("res", default_res, HEX_RESOLUTIONS)?;
+    let resolution =
+        Resolution::try_from(res as u8).map_err(|e| ApiError::bad("res", e.to_string()))?;
+    cached(
+        &state,
+        snapshot,
+        key("hexbins", &raw),
+        &headers,
+        move |_, snapshot| {
+            let as_of = newest(snapshot);
+            let bins = hexbins(snapshot, &filter, resolution, as_of);
+            let max = bins.first().map_or(0, |b| b.tally.count);
+            let features = bins
+                .iter()
+                .map(|b| {
+                    feature(
+                        GeometryValue::Polygon {
+                            coordinates: vec![hexagon(b.cell)],
+                        },
+                        merge(json!({"h3": b.cell.to_string()}), tally_json(&b.tally)),
+                    )
+                })
+                .collect();
+            let mut extra = JsonObject::new();
+            extra.insert("res".into(), json!(res));
+            extra.insert("max_count".into(), json!(max));
+            geojson_body(features, extra)
+        },
+    )
+    .await
+}
+
+/// A cell's boundary as a closed, counter-clockwise ring.
+pub fn hexagon(cell: CellIndex) -> Vec<Position> {
+    let boundary = cell.boundary();
+    boundary
+        .iter()
+        .chain(boundary.iter().take(1))
+        .map(|ll| pos(ll.lng(), ll.lat()))
+        .collect()
+}
+
+/// `GET /api/v1/boundaries/{layer}.geojson`: the layer's districts with count, open,
+/// overdue and requests per km² of the filtered requests, ready for a choropleth.
+pub async fn boundary_layer(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let Some(layer_id) = file.strip_suffix(".geojson") else {
+        return Err(ApiError::NotFound(format!(
+            "{file:?}: boundary layers are served as {{layer}}.geojson"
+        ))
+        .into());
+    };
+    if state.app.boundaries.layer(layer_id).is_none() {
+        let known: Vec<&str> = state
+            .app
+            .boundaries
+            .layers()
+            .iter()
+            .map(|l| l.id.as_str())
+            .collect();
+        return Err(ApiError::NotFound(format!(
+            "no boundary layer {layer_id:?} (layers: {})",
+            known.join(", ")
+        ))
+        .into());
+    }
+    let params = Params::parse(raw.as_deref(), &[], true)?;
+    let snapshot = state.app.index.snapshot();
+    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
+    let layer_id = layer_id.to_string();
+    cached(
+        &state,
+        snapshot,
+        key(&format!("boundaries/{layer_id}"), &raw),
+        &headers,
+        move |state, snapshot| {
+            let layer = state
+                .app
+                .boundaries
+                .layer(&layer_id)
+                .ok_or_else(|| ApiError::NotFound(format!("no boundary layer {layer_id:?}")))?;
+            let as_of = newest(snapshot);
+            let (stats, outside) = district_stats(snapshot, &filter, layer, as_of);
+            let max = stats.iter().map(|s| s.per_km2).fold(0.0, f64::max);
+            let features = stats
+            .iter()
+            .map(|s| {
+                let f = &layer.features[s.feature];
+                let mut props = json!({"id": f.id, "name": f.name, "area_km2": round(f.area_km2),
+                                       "per_km2": round(s.per_km2)});
+                props = merge(props, tally_json(&s.tally));
+                feature(multipolygon(&f.geometry), props)
+            })
+            .collect();
+            let mut extra = JsonObject::new();
+            extra.insert("layer".into(), json!(layer.id));
+            extra.insert("max_per_km2".into(), json!(round(max)));
+            extra.insert("outside".into(), json!(outside));
+            geojson_body(features, extra)
+        },
+    )
+    .await
+}

@@ -1,0 +1,214 @@
+//! Query parameters of the `/api/v1/` layers: parsed, validated, and turned into a
+//! [`Filter`]. Every error names the parameter and says what is accepted.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::open311::{list, parse_bbox, parse_datetime, query_pairs};
+use super::ApiError;
+use crate::catalog::{slug, Catalog};
+use crate::index::IndexSnapshot;
+use crate::layers::{Filter, DAY};
+use crate::model::Status;
+
+/// Days in the default time window (ending at the newest request in the data).
+pub const DEFAULT_DAYS: i64 = 90;
+/// Longest window `days` accepts (ten years).
+pub const MAX_DAYS: i64 = 3_660;
+
+/// Parameters every layer takes.
+pub const FILTER_PARAMS: &[&str] = &["type", "start", "end", "days", "status", "bbox"];
+
+/// A layer's query string: unique names, only the ones the layer knows.
+pub struct Params(BTreeMap<String, String>);
+
+impl Params {
+    /// Parses `raw`, refusing repeated and unknown names (`allowed` plus [`FILTER_PARAMS`]
+    /// when `with_filter`).
+    pub fn parse(
+        raw: Option<&str>,
+        allowed: &[&str],
+        with_filter: bool,
+    ) -> Result<Params, ApiError> {
+        let map = query_pairs(raw)?;
+        for name in map.keys() {
+            let known = allowed.contains(&name.as_str())
+                || (with_filter && FILTER_PARAMS.contains(&name.as_str()));
+            if !known {
+                let mut names: Vec<&str> = allowed.to_vec();
+                if with_filter {
+                    names.extend_from_slice(FILTER_PARAMS);
+                }
+                return Err(ApiError::bad(
+                    name,
+                    format!("unknown parameter (accepted: {})", names.join(", ")),
+                ));
+            }
+        }
+        Ok(Params(map))
+    }
+
+    /// The raw value of `name`, when given and not blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// A whole number in `range`, or `default` when absent.
+    pub fn int(
+        &self,
+        name: &str,
+        default: i64,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<i64, ApiError> {
+        let Some(text) = self.get(name) else {
+            return Ok(default);
+        };
+        match text.parse::<i64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(ApiError::bad(
+                name,
+                format!(
+                    "{text:?} is not a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )),
+        }
+    }
+
+    /// A finite number in `range`, or `default` when absent.
+    pub fn number(
+        &self,
+        name: &str,
+        default: f64,
+        range: std::ops::RangeInclusive<f64>,
+    ) -> Result<f64, ApiError> {
+        let Some(text) = self.get(name) else {
+            return Ok(default);
+        };
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && range.contains(&x) => Ok(x),
+            _ => Err(ApiError::bad(
+                name,
+                format!(
+                    "{text:?} is not a number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )),
+        }
+    }
+
+    /// `true`/`false` (also 1/0, yes/no), or `default` when absent.
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, ApiError> {
+        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(other) => Err(ApiError::bad(
+                name,
+                format!("{other:?} is not true or false"),
+            )),
+        }
+    }
+
+    /// The layer filter: types resolved against the catalog and the data, the time window
+    /// (`start`/`end`, else `days` ending at the newest request; `days=all` for no window),
+    /// status (`open`, `closed` or `all`) and bbox.
+    pub fn filter(
+        &self,
+        snapshot: &IndexSnapshot,
+        catalog: &Catalog,
+        tz: Tz,
+    ) -> Result<Filter, ApiError> {
+        let codes = self.types(snapshot, catalog)?;
+        let (start, end) = self.window(snapshot, tz)?;
+        let status = match self.get("status").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("all") => None,
+            Some(s) => Some(s.parse::<Status>().map_err(|_| {
+                ApiError::bad("status", format!("{s:?} is not open, closed or all"))
+            })?),
+        };
+        let bbox = self.get("bbox").map(parse_bbox).transpose()?;
+        Ok(Filter {
+            codes,
+            start,
+            end,
+            status,
+            bbox,
+        })
+    }
+
+    /// Service codes named by `type` (codes, names or source aliases, comma-separated).
+    fn types(&self, snapshot: &IndexSnapshot, catalog: &Catalog) -> Result<Vec<String>, ApiError> {
+        let mut codes = Vec::new();
+        for name in list(&self.0, "type") {
+            let code = catalog
+                .lookup(&name)
+                .map(|s| s.code.clone())
+                .unwrap_or_else(|| slug(&name));
+            if snapshot.of_type(&code).is_none() && catalog.get(&code).is_none() {
+                return Err(ApiError::bad(
+                    "type",
+                    format!("{name:?} is not a service code, name or alias of this city (see /api/v1/layers)"),
+                ));
+            }
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        Ok(codes)
+    }
+
+    fn window(
+        &self,
+        snapshot: &IndexSnapshot,
+        tz: Tz,
+    ) -> Result<(Option<i64>, Option<i64>), ApiError> {
+        let start = self
+            .get("start")
+            .map(|t| parse_datetime("start", t, tz, false))
+            .transpose()?;
+        let end = self
+            .get("end")
+            .map(|t| parse_datetime("end", t, tz, true))
+            .transpose()?;
+        if let (Some(s), Some(e)) = (start, end) {
+            if e < s {
+                return Err(ApiError::bad("end", "is before start"));
+            }
+            return Ok((Some(s.timestamp()), Some(e.timestamp())));
+        }
+        if self
+            .get("days")
+            .is_some_and(|d| d.eq_ignore_ascii_case("all"))
+        {
+            return Ok((start.map(|s| s.timestamp()), end.map(|e| e.timestamp())));
+        }
+        let days = self.int("days", DEFAULT_DAYS, 1..=MAX_DAYS)?;
+        Ok(match (start, end) {
+            (Some(s), None) => (Some(s.timestamp()), Some(s.timestamp() + days * DAY)),
+            (None, Some(e)) => (Some(e.timestamp() - days * DAY), Some(e.timestamp())),
+            _ => {
+                let anchor = newest(snapshot);
+                (Some(anchor - days * DAY), Some(anchor))
+            }
+        })
+    }
+}
+
+/// The newest request time in the data (now when there is none): the anchor of default
+/// windows, so an imported history shows up on first look.
+pub fn newest(snapshot: &IndexSnapshot) -> i64 {
+    snapshot
+        .newest_requested()
+        .unwrap_or_else(|| Utc::now().timestamp())
+}
+
+/// RFC 3339 in the city's zone, or `None`.
+pub fn local_time(t: Option<i64>, tz: Tz) -> Option<String> {
+    t.and_then(|s| DateTime::from_timestamp(s, 0))
+        .map(|t| super::open311::format_time(t, tz))
+}

@@ -1,0 +1,214 @@
+//! Rendered layer responses: cached per URL until the index changes, with strong ETags so
+//! a browser's `If-None-Match` gets `304 Not Modified`.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::error::Problem;
+use super::{ApiError, AppState};
+use crate::index::IndexSnapshot;
+
+/// GeoJSON's media type (RFC 7946).
+pub const GEOJSON: &str = "application/geo+json";
+/// Plain JSON.
+pub const JSON: &str = "application/json";
+/// CSV (RFC 4180).
+pub const CSV: &str = "text/csv; charset=utf-8";
+
+/// A rendered body with its media type and ETag.
+#[derive(Debug)]
+pub struct Rendered {
+    pub body: Bytes,
+    pub content_type: &'static str,
+    /// Extra `Content-Disposition` for downloads.
+    pub filename: Option<String>,
+    etag: String,
+}
+
+impl Rendered {
+    /// Wraps a body, deriving its ETag from the bytes.
+    pub fn new(body: Vec<u8>, content_type: &'static str) -> Rendered {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
+        Rendered {
+            body: Bytes::from(body),
+            content_type,
+            filename: None,
+            etag,
+        }
+    }
+
+    /// Marks the body as a download named `filename`.
+    pub fn download(mut self, filename: impl Into<String>) -> Rendered {
+        self.filename = Some(filename.into());
+        self
+    }
+
+    /// The response to a request with these headers: 304 when its ETag matches.
+    pub fn respond(&self, request: &HeaderMap) -> Response {
+        let etag = HeaderValue::from_str(&self.etag).expect("hex etag is a valid header");
+        let cache = HeaderValue::from_static("no-cache");
+        if if_none_match(request, &self.etag) {
+            return (
+                StatusCode::NOT_MODIFIED,
+                [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+            )
+                .into_response();
+        }
+        let mut response = (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(self.content_type),
+                ),
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, cache),
+            ],
+            self.body.clone(),
+        )
+            .into_response();
+        if let Some(name) = &self.filename {
+            let value = format!("attachment; filename=\"{}\"", name.replace('"', ""));
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, v);
+            }
+        }
+        response
+    }
+}
+
+fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// Rendered responses keyed by URL, valid while the index generation is unchanged.
+#[derive(Debug)]
+pub struct ResponseCache {
+    capacity: usize,
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    entries: HashMap<String, (u64, Arc<Rendered>)>,
+    order: VecDeque<String>,
+}
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        ResponseCache::new(512)
+    }
+}
+
+impl ResponseCache {
+    /// A cache of at most `capacity` responses (the oldest is dropped first).
+    pub fn new(capacity: usize) -> ResponseCache {
+        ResponseCache {
+            capacity: capacity.max(1),
+            inner: Mutex::default(),
+        }
+    }
+
+    /// The cached response for `key` rendered at `generation`.
+    pub fn get(&self, key: &str, generation: u64) -> Option<Arc<Rendered>> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match inner.entries.get(key) {
+            Some((g, r)) if *g == generation => Some(Arc::clone(r)),
+            _ => None,
+        }
+    }
+
+    /// Stores a response rendered at `generation`.
+    pub fn put(&self, key: String, generation: u64, rendered: Arc<Rendered>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner
+            .entries
+            .insert(key.clone(), (generation, rendered))
+            .is_none()
+        {
+            inner.order.push_back(key);
+        }
+        while inner.entries.len() > self.capacity {
+            match inner.order.pop_front() {
+                Some(old) => {
+                    inner.entries.remove(&old);
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+/// Answers from the cache, or renders with `render` from `snapshot` on a blocking thread
+/// (layers are CPU work) and caches the result under the snapshot's generation. `key` must
+/// identify everything else the body depends on.
+pub async fn cached<F>(
+    state: &AppState,
+    snapshot: Arc<IndexSnapshot>,
+    key: String,
+    request: &HeaderMap,
+    render: F,
+) -> Result<Response, Problem>
+where
+    F: FnOnce(&AppState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
+{
+    let generation = snapshot.generation();
+    if let Some(hit) = state.responses.get(&key, generation) {
+        return Ok(hit.respond(request));
+    }
+    let worker = state.clone();
+    let rendered = tokio::task::spawn_blocking(move || render(&worker, &snapshot))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let rendered = Arc::new(rendered);
+    state.responses.put(key, generation, Arc::clone(&rendered));
+    Ok(rendered.respond(request))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_matches_and_304() {
+        let r = Rendered::new(b"{}".to_vec(), JSON);
+        let mut headers = HeaderMap::new();
+        assert_eq!(r.respond(&headers).status(), StatusCode::OK);
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&r.etag).unwrap(),
+        );
+        assert_eq!(r.respond(&headers).status(), StatusCode::NOT_MODIFIED);
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
+        assert_eq!(r.respond(&headers).status(), StatusCode::OK);
+        let other = Rendered::new(b"[]".to_vec(), JSON);
+        assert_ne!(r.etag, other.etag);
+    }
+
+    #[test]
+    fn cache_is_bounded_and_keyed_by_generation() {
+        let cache = ResponseCache::new(2);
+        let body = |s: &str| Arc::new(Rendered::new(s.as_bytes().to_vec(), JSON));
+        cache.put("a".into(), 1, body("a"));
+        assert!(cache.get("a", 1).is_some());
+        assert!(cache.get("a", 2).is_none(), "stale after the index changed");
+        cache.put("b".into(), 1, body("b"));
+        cache.put("c".into(), 1, body("c"));
+        assert!(cache.get("a", 1).is_none(), "oldest dropped");
+        assert!(cache.get("b", 1).is_some() && cache.get("c", 1).is_some());
+    }
+}

@@ -17,6 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -50,7 +51,8 @@ pub fn router(app: Arc<App>) -> Router {
         .nest("/api/v1", api_v1())
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
-        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .nest_service("/vendor/maplibre-gl", maplibre_files())
+        .fallback_service(web_files())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             health::count_responses,
@@ -72,6 +74,30 @@ fn api_v1() -> Router<AppState> {
         .route("/requests.geojson", get(layers::requests))
         .route("/hexbins.geojson", get(layers::hexbin_layer))
         .route("/boundaries/{file}", get(layers::boundary_layer))
+}
+
+/// The map front end's own files (`web/public`); unknown paths get the API's 404.
+fn web_files() -> ServeDir<axum::routing::MethodRouter> {
+    ServeDir::new(crate::config::bundled("web/public"))
+        .append_index_html_on_directories(true)
+        .fallback(axum::routing::any(|| async {
+            ApiError::NotFound("no such resource".into())
+        }))
+}
+
+/// MapLibre GL JS as installed from npm (`web/node_modules`, by `npm ci`): the ES module,
+/// its worker side by side, and the css.
+fn maplibre_files() -> ServeDir<axum::routing::MethodRouter> {
+    let dir = crate::config::bundled("web/node_modules/maplibre-gl/dist");
+    if !dir.is_dir() {
+        tracing::warn!(
+            dir = %dir.display(),
+            "MapLibre GL JS is not installed: run `npm ci` in web/ (bash .ci/setup does) or the map page cannot draw"
+        );
+    }
+    ServeDir::new(dir).fallback(axum::routing::any(|| async {
+        ApiError::NotFound("no such file of MapLibre GL JS".into())
+    }))
 }
 
 /// Cross-origin reads are open (any site may embed the layers); writes are not.

@@ -1,0 +1,105 @@
+// Popups: what a click on each layer tells.
+
+import { BIN_LABELS, maplibregl } from "./map.js";
+
+/** Escapes text for HTML. */
+export function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function table(rows) {
+  return `<table>${rows
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`)
+    .join("")}</table>`;
+}
+
+const date = (s) => (s ? s.slice(0, 10) : "");
+const fixed = (x, d = 2) => (typeof x === "number" ? x.toFixed(d) : x);
+
+/** HTML for a clicked feature of `layerId`, or null when the layer has no popup. */
+export function popupHtml(layerId, p, typeName) {
+  switch (layerId) {
+    case "points-circle":
+      return `<div class="popup"><h4>${esc(p.service_name)}</h4>${table([
+        ["Request", p.service_request_id],
+        ["Status", p.overdue ? "open, overdue" : p.status],
+        ["Requested", date(p.requested_datetime)],
+        ["Due", date(p.expected_datetime)],
+        ["Address", p.address],
+      ])}<p><a href="/open311/v2/requests/${encodeURIComponent(p.service_request_id)}.json" target="_blank" rel="noopener">Full record</a></p></div>`;
+    case "gistar-cells":
+      return `<div class="popup"><h4>${esc(BIN_LABELS[String(p.bin)] || "Cell")}</h4>${table([
+        ["Requests", p.count],
+        ["Gi* z", fixed(p.z)],
+        ["p", typeof p.p === "number" ? p.p.toExponential(2) : p.p],
+        ["Neighbours", p.neighbours],
+        ["H3 cell", p.h3],
+      ])}</div>`;
+    case "hex-fill":
+      return `<div class="popup"><h4>${esc(p.count)} requests</h4>${table([
+        ["Open", p.open],
+        ["Overdue", p.overdue],
+        ["H3 cell", p.h3],
+      ])}</div>`;
+    case "clusters-fill":
+    case "regions-line":
+      return `<div class="popup"><h4>${esc(areaTitle(p))}</h4>${table([
+        ["Priority", p.rank ? `#${p.rank}` : ""],
+        ["Requests", p.requests ?? p.count],
+        ["Open", p.open],
+        ["Overdue", p.overdue],
+        ["Oldest open (days)", fixed(p.oldest_open_days, 0)],
+        ["Why", p.priority_reason],
+      ])}</div>`;
+    case "repeats-circle":
+      return `<div class="popup"><h4>${esc(p.address || "Repeat location")}</h4>${table([
+        ["Requests", p.requests],
+        ["Types", typeMix(p.type_mix, typeName)],
+        ["Open", p.open],
+        ["Overdue", p.overdue],
+        ["First", date(p.first)],
+        ["Last", date(p.last)],
+      ])}</div>`;
+    case "districts-fill":
+      return `<div class="popup"><h4>${esc(p.name)}</h4>${table([
+        ["Requests", p.count],
+        ["Open", p.open],
+        ["Overdue", p.overdue],
+        ["Per km²", fixed(p.per_km2, 1)],
+        ["Area (km²)", fixed(p.area_km2, 2)],
+      ])}</div>`;
+    default:
+      return null;
+  }
+}
+
+/** "Hot spot #2", "Cluster #1"... */
+export function areaTitle(p) {
+  const kind = p.kind === "cluster" ? "Cluster" : p.kind === "cold_region" ? "Cold spot" : "Hot spot";
+  return p.rank ? `${kind} #${p.rank}` : kind;
+}
+
+/** "graffiti 3, vacant_property 2" with service names. */
+export function typeMix(mix, typeName) {
+  if (!mix) return "";
+  const entries = typeof mix === "string" ? JSON.parse(mix) : mix;
+  return Object.entries(entries)
+    .map(([code, n]) => `${typeName(code)} ${n}`)
+    .join(", ");
+}
+
+/** Opens a popup for the topmost clicked feature of `layers`. */
+export function bindPopups(map, layers, typeName) {
+  map.on("click", (event) => {
+    const visible = layers.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, "visibility") !== "none");
+    const [top] = map.queryRenderedFeatures(event.point, { layers: visible });
+    if (!top) return;
+    const html = popupHtml(top.layer.id, top.properties, typeName);
+    if (html) new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setHTML(html).addTo(map);
+  });
+  for (const id of layers) {
+    map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
+    map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
+  }
+}

@@ -1,0 +1,177 @@
+// Browser tests of the map page, driven by playwright-core in Debian's Chromium.
+//
+//   node web/tests/browser.mjs BASE_URL SCREENSHOT_DIR [API_KEY]
+//
+// Run by tests/browser.rs against a demo-city server. Exits non-zero with a message on the
+// first failed check; saves screenshots of the main views into SCREENSHOT_DIR.
+
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [base, shots = "target/screenshots", apiKey = "demo-key-riverton-311"] = process.argv.slice(2);
+if (!base) {
+  console.error("usage: node browser.mjs BASE_URL [SCREENSHOT_DIR] [API_KEY]");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const checks = [];
+function check(ok, what, detail = "") {
+  checks.push(what);
+  if (!ok) throw new Error(`FAILED: ${what}${detail ? `\n  ${detail}` : ""}`);
+  console.log(`ok - ${what}`);
+}
+
+const profile = mkdtempSync(join(tmpdir(), "hotspot-chromium-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1366, height: 820 },
+  args: [
+    "--no-sandbox", "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+
+const errors = [];
+let page;
+try {
+  page = context.pages()[0] || (await context.newPage());
+  // Offline: anything not served by Hotspot itself (a basemap host, say) is blocked.
+  const origin = new URL(base).origin;
+  await page.route("**/*", (route) =>
+    route.request().url().startsWith(origin) || route.request().url().startsWith("data:")
+      ? route.continue()
+      : route.abort());
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+
+  await run(page, origin);
+  console.log(`# ${checks.length} checks passed`);
+} catch (error) {
+  if (page) await page.screenshot({ path: join(shots, "failure.png") }).catch(() => {});
+  console.error(error.message || error);
+  if (errors.length) console.error(`console errors:\n  ${errors.join("\n  ")}`);
+  process.exitCode = 1;
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+/** Waits until the page finished drawing after its latest refresh. */
+async function settled(page, after = 0) {
+  await page.waitForFunction((n) => Number(document.body.dataset.refreshed || 0) > n && window.hotspot.pending === 0, after, { timeout: 60_000 });
+  await page.evaluate(() => new Promise((resolve) => {
+    const map = window.hotspot.map;
+    if (map.loaded() && !map.isMoving()) map.once("idle", resolve); else map.once("idle", resolve);
+    map.triggerRepaint();
+  }));
+}
+
+function refreshed(page) {
+  return page.evaluate(() => Number(document.body.dataset.refreshed || 0));
+}
+
+function rendered(page, layer) {
+  return page.evaluate((id) => window.hotspot.map.queryRenderedFeatures({ layers: [id] }).length, layer);
+}
+
+async function run(page, origin) {
+  // 1. The page loads with no console errors and draws the default view.
+  await page.goto(`${origin}/?method=gistar&type=streetlight&days=365`);
+  await settled(page);
+  check(errors.length === 0, "page loads without console errors", errors.join("; "));
+  check(await page.locator("#type-list input[type=checkbox]").count() >= 10, "request types are listed");
+  await page.screenshot({ path: join(shots, "gistar.png") });
+
+  // 2. Gi* hot spots of street lights are drawn.
+  const cells = await rendered(page, "gistar-cells");
+  check(cells > 0, "choosing a type draws Gi* cells", `rendered ${cells}`);
+  const hot = await page.evaluate(() => window.hotspot.map.queryRenderedFeatures({ layers: ["gistar-cells"] })
+    .filter((f) => f.properties.bin >= 2).length);
+  check(hot > 0, "significant hot cells are drawn", `hot rendered ${hot}`);
+
+  // 3. Clicking the first ranked hot spot shows its details, with the API's numbers.
+  const first = page.locator("#ranked-list li button").first();
+  await first.waitFor();
+  await first.click();
+  await page.locator("#details").waitFor({ state: "visible" });
+  const shown = await page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll("#details-stats dd")].map((dd) => [dd.dataset.field, dd.textContent])));
+  const apiUrl = await page.evaluate(() => window.hotspot.layerUrl);
+  const api = await page.evaluate(async (url) => (await fetch(url)).json(), apiUrl);
+  const top = api.features.filter((f) => f.properties.kind === "hot_region").sort((a, b) => a.properties.rank - b.properties.rank)[0];
+  check(top !== undefined, "the API has a ranked hot region");
+  check(shown.Requests === String(top.properties.requests) && shown.Open === String(top.properties.open)
+    && shown.Overdue === String(top.properties.overdue),
+    "details of the first hot spot match the API", `shown ${JSON.stringify(shown)} api ${JSON.stringify(top.properties)}`);
+  check((await page.locator("#details-addresses li").count()) > 0, "details list top addresses");
+  await page.waitForTimeout(1500); // the fly-to animation
+  await page.screenshot({ path: join(shots, "hotspot-details.png") });
+  check(new URL(page.url()).searchParams.get("selected") !== null, "the URL keeps the selection");
+
+  // 4. Changing the time window changes the layer.
+  const beforeUrl = apiUrl;
+  const beforeCount = api.features.filter((f) => f.properties.kind === "cell").reduce((n, f) => n + f.properties.count, 0);
+  let n = await refreshed(page);
+  await page.locator("label:has(input[name=days][value='30'])").click();
+  await settled(page, n);
+  const afterUrl = await page.evaluate(() => window.hotspot.layerUrl);
+  const afterCount = await page.evaluate(() => (window.hotspot.data?.features || [])
+    .filter((f) => f.properties.kind === "cell").reduce((n, f) => n + f.properties.count, 0));
+  check(afterUrl !== beforeUrl && afterUrl.includes("days=30"), "the window change refetches the layer", afterUrl);
+  check(afterCount < beforeCount, "a 30-day window holds fewer requests than 365 days", `${afterCount} vs ${beforeCount}`);
+
+  // 5. Other views: clusters, hex density with a district choropleth, repeats.
+  n = await refreshed(page);
+  await page.selectOption("#method", "dbscan");
+  await settled(page, n);
+  check(await rendered(page, "clusters-fill") > 0, "DBSCAN clusters are drawn");
+  await page.screenshot({ path: join(shots, "clusters.png") });
+
+  n = await refreshed(page);
+  await page.selectOption("#method", "hexbins");
+  await settled(page, n);
+  n = await refreshed(page);
+  await page.selectOption("#districts", "council_districts");
+  await settled(page, n);
+  check(await rendered(page, "hex-fill") > 0, "hex density is drawn");
+  check(await rendered(page, "districts-fill") > 0, "the district choropleth is drawn");
+  await page.screenshot({ path: join(shots, "hexbins-districts.png") });
+
+  n = await refreshed(page);
+  await page.selectOption("#method", "repeats");
+  await page.locator("label:has(input[name=days][value='365'])").click();
+  await settled(page, n);
+  check(await rendered(page, "repeats-circle") > 0, "repeat addresses are drawn");
+
+  // 6. A request posted through Open311 appears after a refresh.
+  const extent = await page.evaluate(() => window.hotspot.catalog.city.extent);
+  const lon = (extent[0] + extent[2]) / 2 + 0.0021;
+  const lat = (extent[1] + extent[3]) / 2 - 0.0017;
+  const posted = await page.evaluate(async ({ lat, lon, apiKey }) => {
+    const body = new URLSearchParams({ api_key: apiKey, service_code: "graffiti", lat: String(lat), long: String(lon), description: "browser test tag" });
+    const response = await fetch("/open311/v2/requests.json", { method: "POST", body });
+    return { status: response.status, body: await response.json() };
+  }, { lat, lon, apiKey });
+  check(posted.status === 201, "Open311 POST accepted", JSON.stringify(posted));
+  const id = posted.body[0].service_request_id;
+  await page.goto(`${origin}/?method=points&type=graffiti&days=30&map=17/${lat}/${lon}`);
+  await settled(page);
+  const found = await page.evaluate((id) => window.hotspot.map.queryRenderedFeatures({ layers: ["points-circle"] })
+    .some((f) => f.properties.service_request_id === id), id);
+  check(found, "the posted request is drawn after refresh", id);
+  await page.screenshot({ path: join(shots, "points.png") });
+
+  // 7. A tablet-sized screen still shows the map and the controls.
+  await page.setViewportSize({ width: 820, height: 1100 });
+  await page.goto(`${origin}/?method=gistar&type=streetlight&days=365`);
+  await settled(page);
+  check(await page.locator("#method").isVisible(), "controls are visible on a tablet");
+  await page.screenshot({ path: join(shots, "tablet.png") });
+  check(errors.length === 0, "no console errors in the whole session", errors.join("; "));
+}

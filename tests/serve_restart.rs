@@ -2,34 +2,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// Starts `hotspot serve` on a free port and returns it with the base URL.
-fn spawn_server(data: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspot"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env_remove("HOTSPOT_CONFIG")
-        .env("HOTSPOT_API_KEYS", "env-key-abcdefgh")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting hotspot serve");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(i) = line.find("http://") {
-            break line[i..].trim_end_matches('/').to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
-}
+use common::spawn_server;
 
 #[test]
 fn acknowledged_requests_survive_sigkill_and_restart() {

@@ -1,7 +1,9 @@
 //! Shared helpers for integration tests: a small test city and a server on a free port.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -88,3 +90,29 @@ pub async fn start_demo(data: &Path) -> TestServer {
     });
     TestServer { addr, app, task }
 }
+
+/// Starts `hotspot serve` on a free port and returns it with the base URL.
+pub fn spawn_server(data: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspot"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env_remove("HOTSPOT_CONFIG")
+        .env("HOTSPOT_API_KEYS", "env-key-abcdefgh")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting hotspot serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(i) = line.find("http://") {
+            break line[i..].trim_end_matches('/').to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+

@@ -95,14 +95,21 @@ fn acknowledged_requests_survive_repeated_sigkill() {
         child.wait().unwrap();
         let mut map = acknowledged.lock().unwrap();
         for (id, text) in acked {
-            assert!(map.insert(id.clone(), text).is_none(), "id {id} given twice");
+            assert!(
+                map.insert(id.clone(), text).is_none(),
+                "id {id} given twice"
+            );
         }
     }
     assert_eq!(kills, TRIALS);
 
     // Everything acknowledged is present and intact; nothing stored is half-written.
     let acknowledged = acknowledged.lock().unwrap();
-    assert!(acknowledged.len() > TRIALS, "traffic reached the server: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > TRIALS,
+        "traffic reached the server: {}",
+        acknowledged.len()
+    );
     let config = Config::load(&dir.path().join("hotspot.toml")).unwrap();
     let app = App::open(config, dir.path()).unwrap();
     let mut stored = HashMap::new();
@@ -127,7 +134,11 @@ fn acknowledged_requests_survive_repeated_sigkill() {
         assert!(r.requested_datetime.is_some() && r.expected_datetime.is_some());
         assert!((r.lat - 41.8781).abs() < 1e-9 && (r.lon + 87.6298).abs() < 1e-9);
     }
-    assert_eq!(app.index.snapshot().len(), stored.len(), "index rebuilt from the store");
+    assert_eq!(
+        app.index.snapshot().len(),
+        stored.len(),
+        "index rebuilt from the store"
+    );
     println!(
         "{TRIALS} SIGKILL trials: {} acknowledged, {} stored ({} committed but unacknowledged)",
         acknowledged.len(),

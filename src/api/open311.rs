@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/requests.json", get(list_requests).post(post_request))
         .route("/requests/{file}", get(one_request))
         .route("/tokens/{file}", get(token))
+        .route("/requests.xml", axum::routing::any(xml_not_served))
+        .route("/services.xml", axum::routing::any(xml_not_served))
 }
 
 /// A service in `services.json`.
@@ -84,6 +86,11 @@ async fn service_definition(
         "service_code": service.code,
         "attributes": [],
     })))
+}
+
+/// GeoReport v2's XML variants: a clear 404 rather than "no such resource".
+async fn xml_not_served() -> ApiError {
+    ApiError::NotFound("only the .json format is served (GeoReport v2 JSON)".into())
 }
 
 /// The id in `{id}.json`; other formats are not served.
@@ -178,9 +185,56 @@ fn render(state: &AppState, requests: &[ServiceRequest]) -> Response {
 
 /// Query-string pairs; a parameter given twice is an error.
 pub(crate) fn query_pairs(raw: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
+    check_form_utf8(raw.unwrap_or(""))?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|e| ApiError::bad("query", format!("not a valid query string: {e}")))?;
     unique_pairs(pairs)
+}
+
+/// Refuses form or query text whose percent-decoded names or values are not UTF-8 (a
+/// decoder would silently replace the bytes), naming the field.
+fn check_form_utf8(text: &str) -> Result<(), ApiError> {
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name_bytes = percent_decode(name);
+        let field = String::from_utf8_lossy(&name_bytes).into_owned();
+        if std::str::from_utf8(&name_bytes).is_err() {
+            return Err(ApiError::bad(
+                field,
+                "the parameter name is not valid UTF-8",
+            ));
+        }
+        if std::str::from_utf8(&percent_decode(value)).is_err() {
+            return Err(ApiError::bad(
+                field,
+                "is not valid UTF-8 once percent-decoded",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `application/x-www-form-urlencoded` decoding of one name or value to bytes.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 fn unique_pairs(pairs: Vec<(String, String)>) -> Result<BTreeMap<String, String>, ApiError> {
@@ -422,6 +476,7 @@ async fn post_fields(
         "application/x-www-form-urlencoded" | "" => {
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| ApiError::bad("body", "is not valid UTF-8"))?;
+            check_form_utf8(text)?;
             let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
                 .map_err(|e| ApiError::bad("body", format!("is not valid form-urlencoded UTF-8: {e}")))?;
             unique_pairs(pairs)
@@ -490,6 +545,23 @@ fn text_field(
     Ok(Some(value.to_string()))
 }
 
+/// `local@domain.tld` with no spaces: enough to catch typing errors and injected text.
+fn plausible_email(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email
+                    .chars()
+                    .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'))
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
 fn coordinate(
     fields: &BTreeMap<String, String>,
     name: &str,
@@ -556,6 +628,14 @@ fn raw_from_post(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiErr
         "jurisdiction_id",
     ] {
         text_field(fields, short, MAX_SHORT_FIELD_CHARS)?;
+    }
+    if let Some(email) = text_field(fields, "email", MAX_SHORT_FIELD_CHARS)? {
+        if !plausible_email(&email) {
+            return Err(ApiError::bad(
+                "email",
+                format!("{email:?} is not an email address"),
+            ));
+        }
     }
     let media_url = text_field(fields, "media_url", MAX_URL_CHARS)?;
     if let Some(url) = &media_url {

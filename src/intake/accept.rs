@@ -68,6 +68,7 @@ impl<'a> Acceptor<'a> {
 
     /// Accepts one row.
     pub fn accept(&mut self, raw: RawRequest) -> Result<ServiceRequest, RowError> {
+        check_text_lengths(&raw)?;
         let (code, name, service) = self.service_of(&raw)?;
         let (lon, lat) = self.locate(&raw)?;
         let id = match raw.source_id.as_deref().map(str::trim) {
@@ -204,6 +205,52 @@ impl<'a> Acceptor<'a> {
         *n += 1;
         format!("{}-{hash:016x}-{n}", self.id_prefix)
     }
+}
+
+/// Longest description (or status note) a row may carry, in characters.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Longest id, address, ZIP code, agency or URL a row may carry, in characters.
+pub const MAX_SHORT_TEXT_CHARS: usize = 1_000;
+
+/// Refuses rows with absurdly long text fields or control characters (a broken export or
+/// a hostile file).
+fn check_text_lengths(raw: &RawRequest) -> Result<(), RowError> {
+    let fields = [
+        ("service_code", &raw.service_code, MAX_SHORT_TEXT_CHARS),
+        ("service_name", &raw.service_name, MAX_SHORT_TEXT_CHARS),
+        ("description", &raw.description, MAX_TEXT_CHARS),
+        ("status_notes", &raw.status_notes, MAX_TEXT_CHARS),
+        ("service_request_id", &raw.source_id, MAX_SHORT_TEXT_CHARS),
+        ("address", &raw.address, MAX_SHORT_TEXT_CHARS),
+        ("zipcode", &raw.zipcode, MAX_SHORT_TEXT_CHARS),
+        (
+            "agency_responsible",
+            &raw.agency_responsible,
+            MAX_SHORT_TEXT_CHARS,
+        ),
+        ("media_url", &raw.media_url, MAX_SHORT_TEXT_CHARS),
+    ];
+    for (field, value, max) in fields {
+        let chars = value.as_deref().map_or(0, |v| v.chars().count());
+        if chars > max {
+            return Err(RowError::new(
+                raw.line,
+                field,
+                "field too long",
+                format!("{chars} characters; at most {max} are accepted"),
+            ));
+        }
+        let control = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+        if value.as_deref().is_some_and(|v| v.chars().any(control)) {
+            return Err(RowError::new(
+                raw.line,
+                field,
+                "control characters",
+                "the value contains control characters (NUL, escape...)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// 64-bit FNV-1a: a stable hash (unlike std's, which may change between Rust versions).

@@ -3,8 +3,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use hotspot::app::App;
@@ -115,4 +115,3 @@ pub fn spawn_server(data: &std::path::Path) -> (Child, String) {
     std::thread::spawn(move || for _ in lines {});
     (child, url)
 }
-

@@ -72,3 +72,31 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+/// An [`ApiError`] rendered for the `/api/v1/` interface: a JSON problem
+/// `{"error": "...", "parameter": "..."}` (`parameter` only when one is at fault).
+#[derive(Debug)]
+pub struct Problem(pub ApiError);
+
+impl From<ApiError> for Problem {
+    fn from(e: ApiError) -> Problem {
+        Problem(e)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let body = match &self.0 {
+            ApiError::BadRequest { field, reason } => {
+                serde_json::json!({ "error": format!("{field}: {reason}"), "parameter": field })
+            }
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                serde_json::json!({ "error": "internal error" })
+            }
+            other => serde_json::json!({ "error": other.to_string() }),
+        };
+        (status, Json(body)).into_response()
+    }
+}

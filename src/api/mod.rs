@@ -1,6 +1,7 @@
 //! HTTP interface (axum): Open311 GeoReport v2 under `/open311/v2/`, health and metrics.
 
 pub mod error;
+pub mod geocode;
 pub mod health;
 pub mod open311;
 
@@ -37,6 +38,8 @@ pub fn router(app: Arc<App>) -> Router {
     };
     Router::new()
         .nest("/open311/v2", open311::router())
+        .route("/api/v1/geocode", get(geocode::geocode))
+        .route("/api/v1/reverse", get(geocode::reverse))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })

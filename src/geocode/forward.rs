@@ -28,11 +28,13 @@ const TIE: f64 = 0.05;
 const AMBIGUOUS_SCORE: f64 = 0.5;
 /// Centerlines that pass within this distance meet, metres (for streets that stop short).
 const NEAR_MISS_M: f64 = 25.0;
+/// Score lost when `12 1/2` is placed on the point of `12`.
+const MISSING_HALF: f64 = 0.05;
 /// Suggestions given when nothing matches.
 const SUGGESTIONS: usize = 3;
 
 /// How a result was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchType {
     /// An address point with this number on this street.
@@ -197,8 +199,11 @@ impl Found<'_> {
     fn numbered(&mut self, a: &StreetAddress) -> Result<(), String> {
         let hits = self.hits(&a.street)?;
         for hit in &hits {
-            if !self.address_point(hit, a.number, a.half) {
-                self.interpolate(hit, a.number);
+            let located =
+                self.address_point(hit, a.number, a.half, 0.0) || self.interpolate(hit, a.number);
+            // `12 1/2` where only `12` is known
+            if !located && a.half {
+                self.address_point(hit, a.number, false, MISSING_HALF);
             }
         }
         if self.matches.is_empty() {
@@ -208,7 +213,7 @@ impl Found<'_> {
         Ok(())
     }
 
-    fn address_point(&mut self, hit: &StreetHit, number: u32, half: bool) -> bool {
+    fn address_point(&mut self, hit: &StreetHit, number: u32, half: bool, penalty: f64) -> bool {
         let r = self.reference;
         let street = &r.streets[hit.street as usize];
         let points = &street.points;
@@ -236,11 +241,11 @@ impl Found<'_> {
         };
         let half = if p.half { " 1/2" } else { "" };
         let address = format!("{}{half} {}", p.number, street.full);
-        self.push(kind, 1.0 - hit.penalty, address, p.xy, p.zip);
+        self.push(kind, 1.0 - hit.penalty - penalty, address, p.xy, p.zip);
         true
     }
 
-    fn interpolate(&mut self, hit: &StreetHit, number: u32) {
+    fn interpolate(&mut self, hit: &StreetHit, number: u32) -> bool {
         let r = self.reference;
         let street = &r.streets[hit.street as usize];
         let mut best: Option<(&Segment, f64, Xy, Option<u32>)> = None;
@@ -267,7 +272,9 @@ impl Found<'_> {
             };
             let address = format!("{number} {}", street.full);
             self.push(kind, INTERPOLATED - hit.penalty, address, xy, zip);
+            return true;
         }
+        false
     }
 
     /// `2100 BLOCK S BROAD ST`: the middle of the segment holding the block, else the
@@ -470,7 +477,7 @@ fn suggestions(reference: &Reference, parsed: &ParsedAddress, zip: Option<u32>) 
         };
         let before = found.matches.len();
         if let Some(n) = number {
-            if !found.address_point(&hit, n, false) {
+            if !found.address_point(&hit, n, false, 0.0) {
                 found.interpolate(&hit, n);
             }
         }

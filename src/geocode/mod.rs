@@ -11,11 +11,13 @@
 //!   typos).
 //! * [`forward`]: address points, interpolation, blocks and intersections.
 //! * [`reverse`]: the nearest address point and street segment to a point.
+//! * [`batch`]: a CSV of addresses in, the same rows with points out.
 //! * [`Geocoder`]: all of it over one city's reference, built from the config.
 //!
 //! The tables (Appendix C1 suffixes, C2 unit designators, states) live in a private `usps`
 //! module and are built once on first use.
 
+pub mod batch;
 pub mod forward;
 mod geocoder;
 pub mod geometry;

@@ -51,15 +51,13 @@ fn part<T: PartialEq>(query: Option<T>, reference: Option<T>) -> (f64, bool) {
 fn parts_penalty(query: &StreetName, reference: &StreetName) -> (f64, bool) {
     // a directional written before the name that the reference puts after it (or back)
     let swap = |a: Option<Dir>, b: Option<Dir>| a.is_some() && a == b;
-    let (pre, post) = if query.post_dir.is_none()
+    let moved = (query.post_dir.is_none()
         && reference.pre_dir.is_none()
-        && swap(query.pre_dir, reference.post_dir)
-    {
-        ((MISSING, false), (0.0, false))
-    } else if query.pre_dir.is_none()
-        && reference.post_dir.is_none()
-        && swap(query.post_dir, reference.pre_dir)
-    {
+        && swap(query.pre_dir, reference.post_dir))
+        || (query.pre_dir.is_none()
+            && reference.post_dir.is_none()
+            && swap(query.post_dir, reference.pre_dir));
+    let (pre, post) = if moved {
         ((MISSING, false), (0.0, false))
     } else {
         (

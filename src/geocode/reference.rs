@@ -169,6 +169,9 @@ pub struct Reference {
     by_bare: HashMap<String, Vec<u32>>,
 }
 
+/// A side's house-number range as read: (from, to, ZIP code).
+type Range = (u32, u32, Option<u32>);
+
 /// A point row before the frame is known.
 struct RawPoint {
     lon: f64,
@@ -185,8 +188,8 @@ struct RawSegment {
     street: String,
     aliases: Vec<String>,
     lon_lat: Vec<[f64; 2]>,
-    left: Option<(u32, u32, Option<u32>)>,
-    right: Option<(u32, u32, Option<u32>)>,
+    left: Option<Range>,
+    right: Option<Range>,
 }
 
 impl Reference {
@@ -263,7 +266,7 @@ impl Reference {
             .map(|p| self.frame.to_xy(p[0], p[1]))
             .collect();
         let cum = geometry::cumulative(&line);
-        let side = |r: Option<(u32, u32, Option<u32>)>| {
+        let side = |r: Option<Range>| {
             r.map(|(from, to, zip)| Side {
                 from,
                 to,
@@ -613,7 +616,7 @@ fn range(
     from: &[&'static str],
     to: &[&'static str],
     zip: Option<u32>,
-) -> Result<Option<(u32, u32, Option<u32>)>, (String, String)> {
+) -> Result<Option<Range>, (String, String)> {
     Ok(match (props.number(from)?, props.number(to)?) {
         (Some(0), Some(0)) => None,
         (Some(f), Some(t)) => Some((f, t, zip)),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::boundaries::{Boundaries, BoundaryError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
+use crate::geocode::{Geocoder, ReferenceError};
 use crate::index::Index;
 use crate::intake::accept::Acceptor;
 use crate::store::{NewRequest, Store, StoreError};
@@ -20,6 +21,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Boundaries(#[from] BoundaryError),
+    #[error("geocoder reference data: {0}")]
+    Geocoder(#[from] ReferenceError),
 }
 
 /// Everything a command or the server works with.
@@ -28,6 +31,8 @@ pub struct App {
     pub catalog: Catalog,
     /// The city's boundary layers (empty when the config names none).
     pub boundaries: Boundaries,
+    /// Address points and street centerlines of the config (`None` when it names none).
+    pub geocoder: Option<Arc<Geocoder>>,
     pub store: Store,
     pub index: Arc<Index>,
 }
@@ -37,6 +42,7 @@ impl App {
     pub fn acceptor(&self, source: &str, id_prefix: &str) -> Acceptor<'_> {
         Acceptor::new(&self.catalog, self.config.extent, source, id_prefix)
             .with_boundaries(Some(&self.boundaries))
+            .with_geocoder(self.geocoder.as_deref())
     }
 
     /// On an empty store of the demo city, stores the generated year of demo requests
@@ -71,6 +77,7 @@ impl App {
             Some(dir) => Boundaries::load_dir(dir)?,
             None => Boundaries::default(),
         };
+        let geocoder = Geocoder::from_config(&config)?.map(Arc::new);
         let index = Arc::new(Index::default());
         let hook_index = Arc::clone(&index);
         let store = Store::open(data_dir, Box::new(move |added| hook_index.apply(added)))?;
@@ -81,6 +88,7 @@ impl App {
             config,
             catalog,
             boundaries,
+            geocoder,
             store,
             index,
         })

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::boundaries::Boundaries;
 use crate::catalog::{Catalog, Service};
 use crate::config::Config;
+use crate::geocode::Geocoder;
 use crate::intake::accept::{Acceptor, ProjectFn};
 use crate::intake::{self, Format, IntakeError, ReadOptions};
 use crate::model::{RowError, ServiceRequest};
@@ -56,6 +57,8 @@ pub struct ImportSummary {
     pub read: u64,
     pub imported: u64,
     pub duplicates: u64,
+    /// Accepted rows located by geocoding their address (they had no coordinates).
+    pub geocoded: u64,
     /// Rejected rows by reason.
     pub rejected: BTreeMap<String, u64>,
     /// The first few rejected rows of each reason.
@@ -88,6 +91,7 @@ pub fn import_file(
         catalog: &app.catalog,
         config: &app.config,
         boundaries: Some(&app.boundaries),
+        geocoder: app.geocoder.as_deref(),
     };
     let mut store = |batch: Vec<ServiceRequest>| -> Result<(u64, u64), ImportError> {
         let requests = batch
@@ -137,6 +141,8 @@ pub struct City<'a> {
     pub config: &'a Config,
     /// Tag requests with these layers' features, if given.
     pub boundaries: Option<&'a Boundaries>,
+    /// Locate rows that have an address but no coordinates, if given.
+    pub geocoder: Option<&'a Geocoder>,
 }
 
 /// Takes accepted requests in batches; returns (stored, duplicates).
@@ -189,7 +195,8 @@ fn read_file(
     )
     .with_default_service(default_service.map(|(s, _)| s))
     .with_projection(project_ref)
-    .with_boundaries(city.boundaries);
+    .with_boundaries(city.boundaries)
+    .with_geocoder(city.geocoder);
 
     let mut summary = ImportSummary {
         file,
@@ -198,6 +205,7 @@ fn read_file(
         read: 0,
         imported: 0,
         duplicates: 0,
+        geocoded: 0,
         rejected: BTreeMap::new(),
         examples: Vec::new(),
     };
@@ -214,6 +222,7 @@ fn read_file(
         }
     }
     hand_over(sink, &mut batch, &mut summary)?;
+    summary.geocoded = acceptor.geocoded();
     progress(reader.total_bytes(), reader.total_bytes());
     Ok(summary)
 }

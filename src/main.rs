@@ -62,6 +62,41 @@ enum Command {
     },
     /// Find hot spots (Gi* on H3 cells) or clusters (DBSCAN) of one or more request types.
     Hotspots(HotspotArgs),
+    /// Locate an address (or a CSV of them) on the city's address points and street centerlines.
+    Geocode(GeocodeArgs),
+}
+
+#[derive(clap::Args)]
+struct GeocodeArgs {
+    /// The address to locate, e.g. "1234 N Broad St" or "Broad St & Market St".
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    query: Option<String>,
+    /// A CSV with an `address` column (and optionally `zipcode`) to geocode row by row.
+    #[arg(long)]
+    batch: Option<PathBuf>,
+    /// Where to write the batch CSV (default standard output).
+    #[arg(long, requires = "batch")]
+    output: Option<PathBuf>,
+    /// ZIP code that narrows the search for QUERY.
+    #[arg(long)]
+    zipcode: Option<String>,
+    /// Address point file (OpenAddresses CSV); repeatable; replaces the config's `addresses`.
+    #[arg(long)]
+    addresses: Vec<PathBuf>,
+    /// Street centerlines (GeoJSON); replaces the config's `streets`.
+    #[arg(long)]
+    streets: Option<PathBuf>,
+    /// Output of QUERY: readable JSON, or one CSV row with a header.
+    #[arg(long, default_value = "json")]
+    format: GeocodeFormat,
+    #[command(flatten)]
+    place: Place,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GeocodeFormat {
+    Json,
+    Csv,
 }
 
 #[derive(clap::Args)]
@@ -131,6 +166,7 @@ fn main() -> Result<()> {
             place,
         } => import(&place, &files, format, service),
         Command::Hotspots(args) => hotspots(&args),
+        Command::Geocode(args) => geocode(&args),
     }
 }
 
@@ -202,6 +238,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
                 catalog: &catalog,
                 config: &config,
                 boundaries: None,
+                geocoder: None,
             };
             let (requests, summary) =
                 hotspot::import::read_requests(&city, file, &Default::default())
@@ -310,6 +347,116 @@ fn load_study_area(config: &Config) -> Result<Option<geo::MultiPolygon<f64>>> {
     Ok(Some(geo::MultiPolygon(polygons)))
 }
 
+fn geocode(args: &GeocodeArgs) -> Result<()> {
+    let config = load_config(&args.place)?;
+    let addresses = if args.addresses.is_empty() {
+        config.addresses.clone()
+    } else {
+        args.addresses.clone()
+    };
+    let streets = args.streets.clone().or(config.streets.clone());
+    let geocoder = hotspot::geocode::Geocoder::from_files(&addresses, streets.as_deref())?
+        .context("no reference data: give --addresses/--streets or set them in the config")?;
+    match (&args.query, &args.batch) {
+        (_, Some(file)) => geocode_batch(&geocoder, file, args.output.as_deref()),
+        (Some(query), None) => geocode_one(&geocoder, query, args),
+        (None, None) => anyhow::bail!("give an address or --batch FILE"),
+    }
+}
+
+fn geocode_one(
+    geocoder: &hotspot::geocode::Geocoder,
+    query: &str,
+    args: &GeocodeArgs,
+) -> Result<()> {
+    let result = geocoder.geocode(query, args.zipcode.as_deref());
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        GeocodeFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &result)?;
+            writeln!(out)?;
+        }
+        GeocodeFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "query",
+                "lat",
+                "lon",
+                "match_type",
+                "score",
+                "matched_address",
+            ])?;
+            let row = match &result.best {
+                Some(m) => [
+                    query.to_string(),
+                    format!("{:.6}", m.lat),
+                    format!("{:.6}", m.lon),
+                    m.match_type.to_string(),
+                    format!("{:.3}", m.score),
+                    m.matched_address.clone(),
+                ],
+                None => [
+                    query.into(),
+                    "".into(),
+                    "".into(),
+                    "none".into(),
+                    "0".into(),
+                    "".into(),
+                ],
+            };
+            w.write_record(&row)?;
+            w.flush()?;
+        }
+    }
+    match &result.best {
+        Some(_) => Ok(()),
+        None => anyhow::bail!(
+            "no match for {query:?}: {}",
+            result.reason.as_deref().unwrap_or("nothing close enough")
+        ),
+    }
+}
+
+fn geocode_batch(
+    geocoder: &hotspot::geocode::Geocoder,
+    file: &Path,
+    output: Option<&Path>,
+) -> Result<()> {
+    let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let bar = progress_bar(file);
+    bar.set_length(input.metadata().map(|m| m.len()).unwrap_or(0));
+    let mut progress = |done: u64| bar.set_position(done);
+    let summary = match output {
+        Some(path) => {
+            let out = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let out = std::io::BufWriter::new(out);
+            hotspot::geocode::batch::geocode_csv(geocoder, input, out, &mut progress)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let out = std::io::BufWriter::new(stdout.lock());
+            hotspot::geocode::batch::geocode_csv(geocoder, input, out, &mut progress)
+        }
+    }
+    .with_context(|| format!("geocoding {}", file.display()))?;
+    bar.finish_and_clear();
+    let by_type: Vec<String> = summary
+        .matched
+        .iter()
+        .map(|(kind, n)| format!("{kind} {n}"))
+        .collect();
+    eprintln!(
+        "hotspot: {} rows: {} matched ({}), {} not found",
+        summary.rows,
+        summary.rows - summary.unmatched,
+        by_type.join(", "),
+        summary.unmatched
+    );
+    Ok(())
+}
+
 fn print_summary_to_stderr(s: &ImportSummary) {
     eprintln!(
         "{}: read {}, rejected {}",
@@ -384,6 +531,9 @@ fn print_summary(s: &ImportSummary) {
         s.duplicates,
         s.rejected_total()
     );
+    if s.geocoded > 0 {
+        println!("  geocoded {} rows from their address", s.geocoded);
+    }
     for (reason, n) in &s.rejected {
         println!("  rejected {n}: {reason}");
         for e in s.examples.iter().filter(|e| &e.reason == reason) {

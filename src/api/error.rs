@@ -74,7 +74,7 @@ impl IntoResponse for ApiError {
 }
 
 /// An [`ApiError`] rendered for the `/api/v1/` JSON interface:
-/// `{"status": 400, "parameter": "bbox", "error": "..."}`.
+/// `{"status": 400, "parameter": "bbox", "error": "bbox: ..."}`.
 #[derive(Debug)]
 pub struct Problem(pub ApiError);
 
@@ -88,7 +88,9 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.0.status();
         let (parameter, error) = match &self.0 {
-            ApiError::BadRequest { field, reason } => (Some(field.clone()), reason.clone()),
+            ApiError::BadRequest { field, reason } => {
+                (Some(field.clone()), format!("{field}: {reason}"))
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (None, "internal error".to_string())

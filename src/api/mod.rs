@@ -2,6 +2,7 @@
 //! `/api/v1/`, health and metrics, and the map front end (`web/`) at `/`.
 
 pub mod error;
+pub mod geocode;
 pub mod health;
 pub mod layers;
 pub mod open311;
@@ -74,6 +75,8 @@ fn api_v1() -> Router<AppState> {
         .route("/requests.geojson", get(layers::requests))
         .route("/hexbins.geojson", get(layers::hexbin_layer))
         .route("/boundaries/{file}", get(layers::boundary_layer))
+        .route("/geocode", get(geocode::geocode))
+        .route("/reverse", get(geocode::reverse))
 }
 
 /// The map front end's own files (`web/public`); unknown paths get the API's 404.

@@ -601,22 +601,19 @@ fn raw_from_post(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiErr
     let lat = coordinate(fields, "lat", 90.0)?;
     let long = coordinate(fields, "long", 180.0)?;
     let address = text_field(fields, "address_string", MAX_SHORT_FIELD_CHARS)?;
-    let location =
-        match (lat, long) {
-            (Some(lat), Some(lon)) => SourceLocation::LonLat { lon, lat },
-            (Some(_), None) => return Err(ApiError::bad("long", "is required with lat")),
-            (None, Some(_)) => return Err(ApiError::bad("lat", "is required with long")),
-            (None, None) if address.is_some() => return Err(ApiError::bad(
+    // lat/long win over address_string; an address alone is geocoded on acceptance
+    let location = match (lat, long) {
+        (Some(lat), Some(lon)) => Some(SourceLocation::LonLat { lon, lat }),
+        (Some(_), None) => return Err(ApiError::bad("long", "is required with lat")),
+        (None, Some(_)) => return Err(ApiError::bad("lat", "is required with long")),
+        (None, None) if address.is_some() => None,
+        (None, None) => {
+            return Err(ApiError::bad(
                 "lat/long",
-                "are required: address_string alone cannot be located (no geocoder is configured)",
-            )),
-            (None, None) => {
-                return Err(ApiError::bad(
-                    "lat/long",
-                    "a location (lat and long) is required",
-                ))
-            }
-        };
+                "a location (lat and long, or address_string) is required",
+            ))
+        }
+    };
     for short in [
         "email",
         "first_name",
@@ -649,7 +646,7 @@ fn raw_from_post(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiErr
         status: Some(Status::Open),
         requested_datetime: Some(Utc::now()),
         address,
-        location: Some(location),
+        location,
         description: text_field(fields, "description", MAX_DESCRIPTION_CHARS)?,
         media_url,
         ..Default::default()
@@ -666,12 +663,18 @@ fn accept_post(state: &AppState, raw: RawRequest) -> Result<ServiceRequest, ApiE
             format!("{code:?} is not a service of this city (see services.json)"),
         ));
     }
+    if raw.location.is_none() && app.geocoder.is_none() {
+        return Err(ApiError::bad(
+            "lat/long",
+            "are required: address_string alone cannot be located (no geocoder is configured)",
+        ));
+    }
     let mut acceptor = app.acceptor("open311", "HS");
     let mut request = acceptor.accept(raw).map_err(|e| {
-        let field = if e.field == "lat/lon" {
-            "lat/long".to_string()
-        } else {
-            e.field
+        let field = match e.field.as_str() {
+            "lat/lon" => "lat/long".to_string(),
+            "address" => "address_string".to_string(),
+            _ => e.field,
         };
         ApiError::bad(field, format!("{}: {}", e.reason, e.detail))
     })?;

@@ -9,6 +9,7 @@ use chrono::Duration;
 use crate::boundaries::Boundaries;
 use crate::catalog::{Catalog, Service};
 use crate::config::Extent;
+use crate::geocode::{Geocoder, ACCEPT_SCORE};
 use crate::model::{RawRequest, RowError, ServiceRequest, SourceLocation, Status};
 
 /// Converts projected source coordinates (x, y) to WGS84 (lon, lat).
@@ -23,6 +24,8 @@ pub struct Acceptor<'a> {
     default_service: Option<&'a Service>,
     project: Option<&'a ProjectFn<'a>>,
     boundaries: Option<&'a Boundaries>,
+    geocoder: Option<&'a Geocoder>,
+    geocoded: u64,
     /// Occurrences of each content hash, so identical id-less rows get distinct stable ids.
     seen: HashMap<u64, u32>,
 }
@@ -44,6 +47,8 @@ impl<'a> Acceptor<'a> {
             default_service: None,
             project: None,
             boundaries: None,
+            geocoder: None,
+            geocoded: 0,
             seen: HashMap::new(),
         }
     }
@@ -64,6 +69,17 @@ impl<'a> Acceptor<'a> {
     pub fn with_boundaries(mut self, boundaries: Option<&'a Boundaries>) -> Self {
         self.boundaries = boundaries;
         self
+    }
+
+    /// Locates rows that have an address but no coordinates with this geocoder.
+    pub fn with_geocoder(mut self, geocoder: Option<&'a Geocoder>) -> Self {
+        self.geocoder = geocoder;
+        self
+    }
+
+    /// Rows located by geocoding their address so far.
+    pub fn geocoded(&self) -> u64 {
+        self.geocoded
     }
 
     /// Accepts one row.
@@ -134,7 +150,7 @@ impl<'a> Acceptor<'a> {
         }
     }
 
-    fn locate(&self, raw: &RawRequest) -> Result<(f64, f64), RowError> {
+    fn locate(&mut self, raw: &RawRequest) -> Result<(f64, f64), RowError> {
         let (lon, lat) = match raw.location {
             Some(SourceLocation::LonLat { lon, lat }) => (lon, lat),
             Some(SourceLocation::Projected { x, y }) => {
@@ -155,14 +171,21 @@ impl<'a> Acceptor<'a> {
                     )
                 })?
             }
-            None => {
-                return Err(RowError::new(
-                    raw.line,
-                    "lat/lon",
-                    "no location",
-                    "the row has neither lat/lon nor projected x/y",
-                ))
-            }
+            None => match (self.geocoder, non_empty(raw.address.as_deref())) {
+                (Some(geocoder), Some(address)) => {
+                    let point = geocode(geocoder, raw, address)?;
+                    self.geocoded += 1;
+                    point
+                }
+                _ => {
+                    return Err(RowError::new(
+                        raw.line,
+                        "lat/lon",
+                        "no location",
+                        "the row has neither lat/lon nor projected x/y",
+                    ))
+                }
+            },
         };
         let valid = lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0;
         if !valid {
@@ -251,6 +274,36 @@ fn check_text_lengths(raw: &RawRequest) -> Result<(), RowError> {
         }
     }
     Ok(())
+}
+
+fn non_empty(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The point of a row's address, or an error naming the field `address` with the best
+/// candidates.
+fn geocode(geocoder: &Geocoder, raw: &RawRequest, address: &str) -> Result<(f64, f64), RowError> {
+    let result = geocoder.geocode(address, non_empty(raw.zipcode.as_deref()));
+    if let Some(m) = result.accepted(ACCEPT_SCORE) {
+        return Ok((m.lon, m.lat));
+    }
+    let why = if result.ambiguous {
+        "matches several places".to_string()
+    } else {
+        result
+            .reason
+            .clone()
+            .unwrap_or_else(|| "no match good enough".into())
+    };
+    Err(RowError::new(
+        raw.line,
+        "address",
+        "address could not be geocoded",
+        format!(
+            "{address:?}: {why}; best candidates: {}",
+            result.describe_candidates(3)
+        ),
+    ))
 }
 
 /// 64-bit FNV-1a: a stable hash (unlike std's, which may change between Rust versions).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::boundaries::{Boundaries, BoundaryError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
+use crate::hotspots::{load_study_area, HotspotCache};
 use crate::index::Index;
 use crate::intake::accept::Acceptor;
 use crate::store::{NewRequest, Store, StoreError};
@@ -30,6 +31,8 @@ pub struct App {
     pub boundaries: Boundaries,
     pub store: Store,
     pub index: Arc<Index>,
+    /// Hot-spot reports by query and index generation (with the config's study area).
+    pub hotspot_cache: HotspotCache,
 }
 
 impl App {
@@ -77,12 +80,14 @@ impl App {
         let mut stored = Vec::new();
         store.for_each(|r| stored.push(r))?;
         index.reset(stored);
+        let hotspot_cache = HotspotCache::new(load_study_area(&config)?);
         Ok(App {
             config,
             catalog,
             boundaries,
             store,
             index,
+            hotspot_cache,
         })
     }
 }

@@ -45,7 +45,7 @@ impl SlaTimes {
     /// Days past due at `as_of` when overdue, else `None`.
     pub fn days_overdue(&self, as_of: i64) -> Option<f64> {
         if self.is_overdue(as_of) {
-            self.expected.map(|due| (as_of - due) as f64 / DAY_S)
+            self.expected.map(|due| as_of.saturating_sub(due) as f64 / DAY_S)
         } else {
             None
         }
@@ -105,12 +105,12 @@ pub fn summarize(requests: impl IntoIterator<Item = SlaTimes>, as_of: i64) -> Sl
                     s.late += 1;
                 }
                 if let (Some(a), Some(c)) = (r.requested, r.closed) {
-                    to_close.push((c - a).max(0) as f64 / DAY_S);
+                    to_close.push(c.saturating_sub(a).max(0) as f64 / DAY_S);
                 }
             }
         }
     }
-    s.oldest_open_days = oldest.map(|o| (as_of - o).max(0) as f64 / DAY_S);
+    s.oldest_open_days = oldest.map(|o| as_of.saturating_sub(o).max(0) as f64 / DAY_S);
     s.median_days_to_close = median(&mut to_close);
     s.share_overdue = if s.open > 0 {
         s.overdue as f64 / s.open as f64

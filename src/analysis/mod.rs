@@ -27,9 +27,9 @@ pub mod repeats;
 pub mod sla;
 
 pub use dbscan::{dbscan, Cluster, DbscanParams, DbscanResult};
+pub use defaults::auto_resolution;
 pub use fdr::{benjamini_hochberg_threshold, bins};
 pub use gistar::{gi_star, gistar_h3, gistar_points, CellStat, GiStar, GiStarParams, GiStarResult};
-pub use defaults::auto_resolution;
 pub use regions::{hot_cold_regions, Region, RegionKind};
 pub use repeats::{repeat_addresses, RepeatGroup, RepeatInput};
 pub use sla::{priority_order, summarize, PriorityInput, SlaSummary, SlaTimes};

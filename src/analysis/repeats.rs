@@ -9,8 +9,11 @@
 //! address does not parse or names only a street, is keyed by its location rounded to
 //! 1e-5° (about 1 m), so reports from the same point still meet.
 //!
-//! **Ranking** (first = most to look at): more distinct request types, then more requests,
-//! then more overdue, then the key.
+//! **Ranking** (first = most to look at): more *recurring* types (types with at least two
+//! requests at the place: the vacant property that keeps drawing dumping, graffiti and
+//! rodent complaints), then more requests, then more distinct types, then more overdue,
+//! then the key. Counting recurring rather than distinct types keeps a busy corner with one
+//! request each of many unrelated types below a true nuisance property.
 
 use std::collections::HashMap;
 
@@ -119,6 +122,11 @@ impl RepeatGroup {
     pub fn distinct_types(&self) -> usize {
         self.type_counts.len()
     }
+
+    /// Number of types with at least two requests at the place.
+    pub fn recurring_types(&self) -> usize {
+        self.type_counts.iter().filter(|(_, n)| *n >= 2).count()
+    }
 }
 
 /// Groups requests by place and keeps places with at least `min_requests` (≥ 2), ranked
@@ -146,12 +154,11 @@ pub fn repeat_addresses(
     let mut parsed: HashMap<&str, Option<PlaceKey>> = HashMap::new();
     let mut groups: HashMap<PlaceKey, Vec<usize>> = HashMap::new();
     for (i, it) in items.iter().enumerate() {
-        let by_address = it.address.map(str::trim).filter(|a| !a.is_empty()).and_then(|a| {
-            parsed
-                .entry(a)
-                .or_insert_with(|| address_key(a))
-                .clone()
-        });
+        let by_address = it
+            .address
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .and_then(|a| parsed.entry(a).or_insert_with(|| address_key(a)).clone());
         let place = by_address.unwrap_or_else(|| location_key(it.lon, it.lat));
         groups.entry(place).or_default().push(i);
     }
@@ -192,9 +199,10 @@ pub fn repeat_addresses(
         })
         .collect();
     out.sort_by(|a, b| {
-        b.distinct_types()
-            .cmp(&a.distinct_types())
+        b.recurring_types()
+            .cmp(&a.recurring_types())
             .then(b.requests().cmp(&a.requests()))
+            .then(b.distinct_types().cmp(&a.distinct_types()))
             .then(b.overdue.cmp(&a.overdue))
             .then_with(|| a.place.key.cmp(&b.place.key))
     });
@@ -273,24 +281,26 @@ mod tests {
         ];
         let g = repeat_addresses(&items, 3).unwrap();
         assert_eq!(g.len(), 3);
-        // A (3 types) before C (2 types) before B (1 type, more requests)
-        assert_eq!(g[0].place.address.as_deref(), Some("10 MAIN ST"));
-        assert_eq!(g[0].members, vec![0, 1, 2]);
-        assert_eq!(g[0].type_counts, vec![(0, 1), (1, 1), (2, 1)]);
-        assert_eq!((g[0].first, g[0].last), (Some(1), Some(9)));
-        assert_eq!((g[0].open, g[0].overdue), (1, 1));
-        assert!((g[0].lon + 75.0001).abs() < 1e-12);
+        // B (1 recurring type, 4 requests), C (1 recurring, 3), A (3 types, none recurring)
+        assert_eq!(g[0].place.address.as_deref(), Some("20 MAIN ST"));
+        assert_eq!(g[0].requests(), 4);
+        assert_eq!((g[0].distinct_types(), g[0].recurring_types()), (1, 1));
+        assert_eq!((g[0].open, g[0].overdue), (1, 0));
         assert_eq!(g[1].place.address, None);
         assert_eq!(g[1].members, vec![7, 8, 9]);
         assert_eq!(g[1].type_counts, vec![(1, 2), (0, 1)]);
         assert_eq!((g[1].open, g[1].overdue), (3, 3));
-        assert_eq!(g[2].requests(), 4);
-        assert_eq!(g[2].distinct_types(), 1);
-        assert_eq!((g[2].open, g[2].overdue), (1, 0));
-        // with min 2, D appears too (2 types, 2 requests: after C's 3 requests)
+        assert_eq!(g[2].place.address.as_deref(), Some("10 MAIN ST"));
+        assert_eq!(g[2].members, vec![0, 1, 2]);
+        assert_eq!(g[2].type_counts, vec![(0, 1), (1, 1), (2, 1)]);
+        assert_eq!((g[2].first, g[2].last), (Some(1), Some(9)));
+        assert_eq!((g[2].open, g[2].overdue), (1, 1));
+        assert_eq!(g[2].recurring_types(), 0);
+        assert!((g[2].lon + 75.0001).abs() < 1e-12);
+        // with min 2, D (2 requests, none recurring) comes last
         let g2 = repeat_addresses(&items, 2).unwrap();
         assert_eq!(g2.len(), 4);
-        assert_eq!(g2[2].place.address.as_deref(), Some("30 MAIN ST"));
+        assert_eq!(g2[3].place.address.as_deref(), Some("30 MAIN ST"));
     }
 
     #[test]

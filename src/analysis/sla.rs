@@ -45,7 +45,8 @@ impl SlaTimes {
     /// Days past due at `as_of` when overdue, else `None`.
     pub fn days_overdue(&self, as_of: i64) -> Option<f64> {
         if self.is_overdue(as_of) {
-            self.expected.map(|due| as_of.saturating_sub(due) as f64 / DAY_S)
+            self.expected
+                .map(|due| as_of.saturating_sub(due) as f64 / DAY_S)
         } else {
             None
         }
@@ -174,8 +175,7 @@ pub fn priority_reason(sla: &SlaSummary, significance: &str) -> String {
     if sla.open == 0 {
         parts.push(format!(
             "no open requests ({} closed, {} late)",
-            sla.requests,
-            sla.late
+            sla.requests, sla.late
         ));
     } else {
         let mut s = if sla.overdue > 0 {
@@ -301,12 +301,18 @@ mod tests {
 
     #[test]
     fn reasons_read_well() {
-        let s = summarize([open(0, D), open(5 * D, 50 * D), closed(0, D, 2 * D)], 41 * D);
+        let s = summarize(
+            [open(0, D), open(5 * D, 50 * D), closed(0, D, 2 * D)],
+            41 * D,
+        );
         assert_eq!(
             priority_reason(&s, "max |z| 5.20"),
             "1 of 2 open requests overdue, oldest open 41 days; max |z| 5.20"
         );
         let s = summarize([closed(0, D, 2 * D)], 41 * D);
-        assert_eq!(priority_reason(&s, ""), "no open requests (1 closed, 1 late)");
+        assert_eq!(
+            priority_reason(&s, ""),
+            "no open requests (1 closed, 1 late)"
+        );
     }
 }

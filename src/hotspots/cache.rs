@@ -286,7 +286,9 @@ mod tests {
     fn new_request_of_the_type_invalidates_other_types_do_not() {
         let (index, catalog, cache) = (index(), catalog(), HotspotCache::default());
         let q = query(Method::Repeats);
-        let before = cache.get_or_compute(&index.snapshot(), &catalog, &q).unwrap();
+        let before = cache
+            .get_or_compute(&index.snapshot(), &catalog, &q)
+            .unwrap();
         // another type, requested before the newest request (as_of unchanged): same report
         index.apply(&[request(1000, "b", -75.1, 39.9, 1)]);
         let snap = index.snapshot();

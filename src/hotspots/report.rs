@@ -239,7 +239,8 @@ pub struct Area {
     pub geometry: geo::Geometry<f64>,
     pub centroid: geo::Point<f64>,
     pub sla: SlaSummary,
-    /// Max |z| (region), requests per hectare (cluster) or distinct types (repeat).
+    /// Max |z| (region), requests per hectare (cluster) or recurring types (repeat: types
+    /// with at least two requests at the place).
     pub significance: f64,
     pub priority_reason: String,
     /// Requests per service code, most first.
@@ -297,7 +298,10 @@ fn validate(q: &HotspotQuery) -> Result<(), HotspotError> {
     }
     if let Some(e) = q.eps_m {
         if !e.is_finite() || e <= 0.0 {
-            return bad("eps_m", format!("must be a positive number of metres, got {e}"));
+            return bad(
+                "eps_m",
+                format!("must be a positive number of metres, got {e}"),
+            );
         }
     }
     if q.min_points == Some(0) {
@@ -620,7 +624,8 @@ impl<'a> Members<'a> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let mut reason = format!(
-                    "{} types ({types}), {} requests",
+                    "{} recurring of {} types ({types}), {} requests",
+                    g.recurring_types(),
                     g.distinct_types(),
                     g.requests()
                 );
@@ -637,7 +642,7 @@ impl<'a> Members<'a> {
                     id,
                     geo::Geometry::Point(point),
                     point,
-                    g.distinct_types() as f64,
+                    g.recurring_types() as f64,
                     reason,
                     AreaDetail::Repeat {
                         key: g.place.key,
@@ -714,8 +719,7 @@ impl HotspotReport {
     /// priority properties), then cold regions and Gi* cells; the parameters used are the
     /// foreign member `parameters`.
     pub fn to_geojson(&self) -> FeatureCollection {
-        let mut features: Vec<geojson::Feature> =
-            self.areas.iter().map(area_feature).collect();
+        let mut features: Vec<geojson::Feature> = self.areas.iter().map(area_feature).collect();
         if let ReportDetail::Gistar {
             result,
             cold_regions,
@@ -901,6 +905,7 @@ fn area_feature(a: &Area) -> geojson::Feature {
         } => {
             m.insert("address".into(), json!(address));
             m.insert("distinct_types".into(), json!(a.types.len()));
+            m.insert("recurring_types".into(), json!(a.significance));
             m.insert("first".into(), json!(first.and_then(rfc3339_utc)));
             m.insert("last".into(), json!(last.and_then(rfc3339_utc)));
         }

@@ -105,10 +105,10 @@ pub struct Selection {
     pub status: Option<Status>,
 }
 
-/// The selected requests: ids, lon/lat points and finest H3 cells, in the same order.
+/// The selected requests: lon/lat points, finest H3 cells and index references, in the same
+/// order (ids come from [`Selected::ids`], so Gi* never touches them).
 #[derive(Debug, Clone, Default)]
 pub struct Selected {
-    pub ids: Vec<Arc<str>>,
     pub points: Vec<Coord<f64>>,
     /// Each request's H3 cell at the index's base resolution (Gi* aggregates these).
     pub cells: Vec<h3o::CellIndex>,
@@ -199,7 +199,6 @@ pub fn select_at_least(
                 None => !windowed,
             };
             if in_window && sel.status.is_none_or(|s| s == r.status) {
-                out.ids.push(Arc::clone(&r.id));
                 out.points.push(Coord { x: r.lon, y: r.lat });
                 out.cells.push(r.cell);
                 out.refs.push(RequestRef {
@@ -229,6 +228,22 @@ pub fn select_at_least(
 }
 
 impl Selected {
+    /// The selected requests' ids (empty for [`Selected::from_points`]); `snapshot` must be
+    /// the one the selection was made from.
+    pub fn ids(&self, snapshot: &IndexSnapshot) -> Vec<Arc<str>> {
+        let types: Vec<Option<&crate::index::TypeIndex>> =
+            self.codes.iter().map(|c| snapshot.of_type(c)).collect();
+        self.refs
+            .iter()
+            .filter_map(|r| {
+                let t = types.get(r.code as usize).copied().flatten()?;
+                t.requests()
+                    .get(r.index as usize)
+                    .map(|q| Arc::clone(&q.id))
+            })
+            .collect()
+    }
+
     /// A selection of bare points (no ids), e.g. for simulations.
     pub fn from_points(points: Vec<Coord<f64>>) -> Result<Selected, HotspotError> {
         let cells = points
@@ -240,7 +255,6 @@ impl Selected {
             })
             .collect::<Result<_, _>>()?;
         Ok(Selected {
-            ids: Vec::new(),
             points,
             cells,
             codes: Vec::new(),
@@ -283,17 +297,9 @@ pub fn write_gistar_csv(result: &GiStarResult, out: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-/// `service_request_id,cluster`, one row per selected request (−1 = noise).
+/// `service_request_id,cluster`, one row per request: `ids` labelled by `result` (same
+/// order; −1 = noise).
 pub fn write_dbscan_csv(
-    sel: &Selected,
-    result: &DbscanResult,
-    out: &mut dyn Write,
-) -> Result<(), HotspotError> {
-    write_dbscan_ids_csv(&sel.ids, result, out)
-}
-
-/// `service_request_id,cluster` for requests `ids` labelled by `result` (same order).
-pub fn write_dbscan_ids_csv(
     ids: &[Arc<str>],
     result: &DbscanResult,
     out: &mut dyn Write,

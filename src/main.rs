@@ -268,7 +268,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
             hs::write_gistar_csv(result, &mut out)?
         }
         (OutputFormat::Csv, hs::ReportDetail::Dbscan { result, ids }) => {
-            hs::write_dbscan_ids_csv(ids, result, &mut out)?
+            hs::write_dbscan_csv(ids, result, &mut out)?
         }
         (OutputFormat::Csv, hs::ReportDetail::Repeats) => report.write_repeats_csv(&mut out, tz)?,
     }

@@ -391,7 +391,7 @@ pub fn compute_report(
                 areas,
                 detail: ReportDetail::Dbscan {
                     result,
-                    ids: sel.ids.clone(),
+                    ids: sel.ids(snapshot),
                 },
             })
         }

@@ -1,66 +1,26 @@
-//! Times Gi* and DBSCAN on 1,000,000 synthetic points in a Philadelphia-sized
-//! area (clustered + uniform noise, deterministic).
+//! Times the hot-spot engine on synthetic requests in a Philadelphia-sized area (clustered +
+//! uniform noise, deterministic; see `benches/common`), and prints peak memory.
 //!
-//! `cargo run --release --example bench_analysis [n_points]`
+//! ```sh
+//! # optimized without touching the shared profiles:
+//! CARGO_PROFILE_DEV_OPT_LEVEL=3 cargo run --example bench_analysis [-- N]
+//! # side by side with scikit-learn DBSCAN and esda G_Local on the same N points:
+//! CARGO_PROFILE_DEV_OPT_LEVEL=3 cargo run --example bench_analysis -- --compare-python 100000
+//! ```
 
-use geo::Coord;
-use hotspot::analysis::{dbscan, gistar_h3, gistar_points, DbscanParams, GiStarParams};
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use std::io::Write;
 use std::time::Instant;
 
-/// Philadelphia's bounding box, roughly 30 km × 40 km.
-const MIN_LON: f64 = -75.28;
-const MAX_LON: f64 = -74.96;
-const MIN_LAT: f64 = 39.87;
-const MAX_LAT: f64 = 40.14;
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 11) as f64) / ((1u64 << 53) as f64)
-    }
-
-    /// Standard normal by Box–Muller.
-    fn normal(&mut self) -> f64 {
-        let u = self.next().max(1e-300);
-        let v = self.next();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-}
-
-/// 90 % of the points in 300 Gaussian hot spots (σ 50–400 m), 10 % uniform noise.
-fn points(n: usize) -> Vec<Coord<f64>> {
-    let mut rng = Lcg(20_240_601);
-    let centres: Vec<(f64, f64, f64)> = (0..300)
-        .map(|_| {
-            let lon = MIN_LON + rng.next() * (MAX_LON - MIN_LON);
-            let lat = MIN_LAT + rng.next() * (MAX_LAT - MIN_LAT);
-            (lon, lat, 50.0 + rng.next() * 350.0)
-        })
-        .collect();
-    let m_per_deg_lat = 111_195.0;
-    let m_per_deg_lon = m_per_deg_lat * 40.0f64.to_radians().cos();
-    (0..n)
-        .map(|i| {
-            if i % 10 < 9 {
-                let (lon, lat, sigma) = centres[(rng.next() * 300.0) as usize % 300];
-                Coord {
-                    x: lon + rng.normal() * sigma / m_per_deg_lon,
-                    y: lat + rng.normal() * sigma / m_per_deg_lat,
-                }
-            } else {
-                Coord {
-                    x: MIN_LON + rng.next() * (MAX_LON - MIN_LON),
-                    y: MIN_LAT + rng.next() * (MAX_LAT - MIN_LAT),
-                }
-            }
-        })
-        .collect()
-}
+use chrono::DateTime;
+use hotspot::analysis::{dbscan, gistar_h3, gistar_points, DbscanParams, GiStarParams};
+use hotspot::catalog::Catalog;
+use hotspot::hotspots::{
+    compute_report, run_dbscan, run_gistar, select, HotspotQuery, Method, Selection,
+};
+use hotspot::index::Index;
 
 /// Process CPU time (user + system) from /proc, in ms (Linux; 0 elsewhere).
 fn cpu_ms() -> f64 {
@@ -75,8 +35,8 @@ fn cpu_ms() -> f64 {
     f.iter().sum::<f64>() * 10.0
 }
 
-/// Runs `f` `reps` times; returns its last value, the best wall time and the
-/// CPU time of that run (ms).
+/// Runs `f` `reps` times; returns its last value, the best wall time and the CPU time of
+/// that run (ms).
 fn timed<T>(reps: usize, mut f: impl FnMut() -> T) -> (T, f64, f64) {
     let mut best = (f64::INFINITY, 0.0);
     let mut out = None;
@@ -92,57 +52,192 @@ fn timed<T>(reps: usize, mut f: impl FnMut() -> T) -> (T, f64, f64) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--compare-python") {
+        let n = args
+            .get(1)
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(100_000);
+        return compare_python(n);
+    }
+    let n: usize = args
+        .first()
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(1_000_000);
-    let pts = points(n);
+    let pts = common::points(n);
     println!(
-        "{n} points, {} threads",
+        "{n} requests of one type, {} threads",
         std::thread::available_parallelism()?.get()
     );
-
-    let params = GiStarParams::default();
-    let (cells, w, c) = timed(1, || {
-        pts.iter()
-            .map(|c| h3o::LatLng::new(c.y, c.x).map(|ll| ll.to_cell(h3o::Resolution::Nine)))
-            .collect::<Result<Vec<h3o::CellIndex>, _>>()
+    let (index, w, _) = timed(1, || {
+        Index::build(common::requests(&pts, "illegal_dumping"))
     });
-    let cells = cells?;
-    println!("lat/lon -> res-9 cell, one thread: wall {w:.1} ms, cpu {c:.0} ms");
+    println!("index build (R-tree, res-15 cells): wall {w:.0} ms");
+    let snapshot = index.snapshot();
+    let catalog = Catalog::new(Vec::new())?;
+    let selection = Selection {
+        types: vec!["illegal_dumping".into()],
+        start: DateTime::from_timestamp(common::YEAR_START, 0),
+        end: DateTime::from_timestamp(common::YEAR_START + 366 * 86_400, 0),
+        status: None,
+    };
+    let params = GiStarParams::default();
 
-    let (g, w, c) = timed(5, || gistar_h3(cells.iter().copied(), &params));
-    let g = g?;
-    let hot = g.cells.iter().filter(|c| c.bin >= 2).count();
+    let (sel, w, c) = timed(5, || select(&snapshot, &catalog, &selection));
+    let sel = sel?;
+    println!("select type + window from the index: wall {w:.1} ms, cpu {c:.0} ms");
+    let (g, w, c) = timed(5, || {
+        let sel = select(&snapshot, &catalog, &selection)?;
+        run_gistar(&sel, &params)
+    });
+    let (g, regions) = g?;
     println!(
-        "Gi* from res-9 cells (aggregation + study area + z + FDR): wall {w:.1} ms, cpu {c:.0} ms  [{} study cells, {hot} hot]",
-        g.cells.len()
+        "Gi* from the index (select + res-9 aggregation + study area + z + FDR + regions): wall {w:.1} ms, cpu {c:.0} ms  [{} cells, {} regions]",
+        g.cells.len(),
+        regions.len()
     );
-
+    // (the index aggregates each request's res-15 cell to its res-9 parent; a few points near
+    // cell edges fall in another res-9 cell than direct assignment gives)
     let (g2, w, c) = timed(3, || gistar_points(&pts, &params));
-    assert_eq!(g, g2?);
     println!(
-        "Gi* from lat/lon points (cell assignment on all cores): wall {w:.1} ms, cpu {c:.0} ms"
+        "Gi* from lat/lon points (cell assignment on all cores): wall {w:.1} ms, cpu {c:.0} ms  [{} cells]",
+        g2?.cells.len()
     );
-
-    let (regions, w, c) = timed(3, || hotspot::analysis::hot_cold_regions(&g.cells));
+    let query = HotspotQuery {
+        selection: selection.clone(),
+        ..Default::default()
+    };
+    let (r, w, c) = timed(3, || compute_report(&snapshot, &catalog, &query, None));
+    let r = r?;
     println!(
-        "regions: wall {w:.1} ms, cpu {c:.0} ms  [{} regions]",
-        regions?.len()
+        "Gi* report (auto res {}, SLA, priority, work lists): wall {w:.1} ms, cpu {c:.0} ms  [{} hot regions]",
+        r.parameters.resolution.unwrap_or(0),
+        r.areas.len()
     );
-
     let db_params = DbscanParams {
         eps_m: 100.0,
         min_points: 5,
     };
-    let (db, w, c) = timed(3, || dbscan(&pts, &db_params));
+    let (db, w, c) = timed(3, || run_dbscan(&sel, &db_params));
     let db = db?;
-    let noise = db.labels.iter().filter(|&&l| l < 0).count();
     println!(
-        "DBSCAN eps 100 m, min 5 (incl. hulls): wall {w:.1} ms, cpu {c:.0} ms  [{} clusters, {} core, {noise} noise]",
+        "DBSCAN eps 100 m, min 5 (incl. hulls): wall {w:.1} ms, cpu {c:.0} ms  [{} clusters, {} noise]",
         db.clusters.len(),
-        db.core.iter().filter(|&&c| c).count()
+        db.labels.iter().filter(|&&l| l < 0).count()
     );
+    let query = HotspotQuery {
+        selection,
+        method: Method::Dbscan,
+        ..Default::default()
+    };
+    let (_, w, c) = timed(1, || compute_report(&snapshot, &catalog, &query, None));
+    println!("DBSCAN report (SLA, priority, work lists): wall {w:.1} ms, cpu {c:.0} ms");
+    if let Some(mib) = common::peak_memory_mib() {
+        println!("peak memory (VmHWM): {mib:.0} MiB");
+    }
+    Ok(())
+}
+
+/// Our DBSCAN and Gi* against scikit-learn and esda on the same `n` points.
+fn compare_python(n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let pts = common::points(n);
+    let dir = std::env::temp_dir().join(format!("hotspot-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let points_csv = dir.join("points.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&points_csv)?);
+    for p in &pts {
+        writeln!(f, "{:.8},{:.8}", p.x, p.y)?;
+    }
+    f.flush()?;
+    drop(f);
+    // the exact values python reads
+    let pts: Vec<geo::Coord<f64>> = std::fs::read_to_string(&points_csv)?
+        .lines()
+        .filter_map(|l| {
+            let (x, y) = l.split_once(',')?;
+            Some(geo::Coord {
+                x: x.parse().ok()?,
+                y: y.parse().ok()?,
+            })
+        })
+        .collect();
+    let params = GiStarParams::default();
+    let db_params = DbscanParams {
+        eps_m: 100.0,
+        min_points: 5,
+    };
+    let (db, ours_db, _) = timed(3, || dbscan(&pts, &db_params));
+    let db = db?;
+    let (g, ours_gi_points, _) = timed(5, || gistar_points(&pts, &params));
+    let g = g?;
+    let cells: Vec<h3o::CellIndex> = pts
+        .iter()
+        .map(|c| h3o::LatLng::new(c.y, c.x).map(|ll| ll.to_cell(h3o::Resolution::Nine)))
+        .collect::<Result<_, _>>()?;
+    let (_, ours_gi_cells, _) = timed(5, || gistar_h3(cells.iter().copied(), &params));
+    let position: std::collections::HashMap<h3o::CellIndex, usize> = g
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.cell, i))
+        .collect();
+    let neighbours: Vec<Vec<usize>> = g
+        .cells
+        .iter()
+        .map(|c| {
+            c.cell
+                .grid_disk::<Vec<_>>(1)
+                .into_iter()
+                .filter(|n| *n != c.cell)
+                .filter_map(|n| position.get(&n).copied())
+                .collect()
+        })
+        .collect();
+    let y: Vec<u64> = g.cells.iter().map(|c| c.count).collect();
+    let cells_json = dir.join("cells.json");
+    std::fs::write(
+        &cells_json,
+        serde_json::to_string(&serde_json::json!({"y": y, "neighbours": neighbours}))?,
+    )?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/compare_python.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&points_csv)
+        .arg(&cells_json)
+        .output()?;
+    std::fs::remove_dir_all(&dir).ok();
+    if !out.status.success() {
+        println!(
+            "python comparison skipped: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("python3 failed")
+        );
+        return Ok(());
+    }
+    let py: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let ms = |k: &str| py[k].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "{n} points, {} study-area cells (res 9, k 1)",
+        g.cells.len()
+    );
+    println!(
+        "DBSCAN eps 100 m, min 5: ours {ours_db:.1} ms ({} clusters, hulls included), scikit-learn ball_tree {:.1} ms ({} clusters): {:.1}x",
+        db.clusters.len(),
+        ms("sklearn_dbscan_ms"),
+        py["sklearn_clusters"],
+        ms("sklearn_dbscan_ms") / ours_db
+    );
+    println!(
+        "Gi*: ours from points {ours_gi_points:.1} ms, from res-9 cells {ours_gi_cells:.1} ms (aggregation, neighbours, z, FDR); esda G_Local {:.1} ms + libpysal W {:.1} ms (neighbours given): {:.1}x (G_Local + W vs ours from cells)",
+        ms("esda_g_local_ms"),
+        ms("pysal_weights_ms"),
+        (ms("esda_g_local_ms") + ms("pysal_weights_ms")) / ours_gi_cells
+    );
+    let first: Vec<f64> = g.cells.iter().take(5).map(|c| c.z).collect();
+    println!("first z: ours {first:?}, esda {}", py["zs"]);
     Ok(())
 }

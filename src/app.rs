@@ -8,6 +8,7 @@ use crate::boundaries::{Boundaries, BoundaryError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
 use crate::geocode::{Geocoder, ReferenceError};
+use crate::hotspots::{load_study_area, HotspotCache};
 use crate::index::Index;
 use crate::intake::accept::Acceptor;
 use crate::store::{NewRequest, Store, StoreError};
@@ -35,6 +36,8 @@ pub struct App {
     pub geocoder: Option<Arc<Geocoder>>,
     pub store: Store,
     pub index: Arc<Index>,
+    /// Hot-spot reports by query and index generation (with the config's study area).
+    pub hotspot_cache: HotspotCache,
 }
 
 impl App {
@@ -84,6 +87,7 @@ impl App {
         let mut stored = Vec::new();
         store.for_each(|r| stored.push(r))?;
         index.reset(stored);
+        let hotspot_cache = HotspotCache::new(load_study_area(&config)?);
         Ok(App {
             config,
             catalog,
@@ -91,6 +95,7 @@ impl App {
             geocoder,
             store,
             index,
+            hotspot_cache,
         })
     }
 }

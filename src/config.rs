@@ -112,7 +112,8 @@ pub struct Config {
     /// CRS (e.g. `EPSG:2263`) of projected X/Y columns, per source format (`philly`, `nyc`,
     /// `chicago`, `csv`, ...); a format not named here uses its own default.
     pub crs: BTreeMap<String, String>,
-    /// Default H3 resolution for analysis.
+    /// Default H3 resolution of hexbin layers (hot-spot analysis chooses its own unless `res`
+    /// is given: `analysis::defaults::auto_resolution`).
     pub h3_resolution: u8,
     /// Keys allowed to write (Open311 POST).
     pub api_keys: Vec<String>,

@@ -1,6 +1,21 @@
 //! Hot-spot queries: select requests (types, time window, status) from the index and run an
-//! analysis method on them, with CSV and GeoJSON renderings. Used by `hotspot hotspots` and,
-//! later, the HTTP layers. The algorithms themselves live in [`crate::analysis`].
+//! analysis method on them, with CSV and GeoJSON renderings. Used by `hotspot hotspots` and
+//! the HTTP layers. The algorithms themselves live in [`crate::analysis`].
+//!
+//! * [`HotspotQuery`] → [`compute_report`] → [`HotspotReport`]: the parameters actually used,
+//!   the ranked hot regions / clusters / repeat places with SLA summary, priority and work
+//!   list, rendered by [`HotspotReport::to_geojson`] and [`HotspotReport::write_work_list_csv`].
+//! * [`HotspotCache`]: reports keyed by the types' index generations, so a new request of a
+//!   selected type is never answered from a stale report.
+
+mod cache;
+mod report;
+
+pub use cache::{HotspotCache, DEFAULT_CACHE_CAPACITY};
+pub use report::{
+    compute_report, Area, AreaDetail, AreaKind, HotspotQuery, HotspotReport, Parameters,
+    ReportDetail, WorkItem, WORK_LIST_COLUMNS,
+};
 
 use std::io::Write;
 use std::str::FromStr;
@@ -28,11 +43,12 @@ pub enum HotspotError {
     #[error("type {0:?} matches no service code, name or alias in the data (try one of: {1})")]
     UnknownType(String, String),
     #[error(
-        "only {found} requests match (types {types}, window {window}): at least {MIN_REQUESTS} \
+        "only {found} requests match (types {types}, window {window}): at least {minimum} \
          are needed for a meaningful hot-spot analysis; widen the window or add types"
     )]
     TooFew {
         found: usize,
+        minimum: usize,
         types: String,
         window: String,
     },
@@ -45,12 +61,25 @@ pub enum HotspotError {
 }
 
 /// Analysis method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// Getis-Ord Gi* on H3 cells with FDR-corrected confidence bins.
     Gistar,
     /// DBSCAN clusters of request points.
     Dbscan,
+    /// Places (normalized addresses) with repeated requests.
+    Repeats,
+}
+
+impl Method {
+    /// The CLI and API spelling: `gistar`, `dbscan`, `repeats`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Gistar => "gistar",
+            Method::Dbscan => "dbscan",
+            Method::Repeats => "repeats",
+        }
+    }
 }
 
 impl FromStr for Method {
@@ -59,15 +88,16 @@ impl FromStr for Method {
         match s.to_ascii_lowercase().as_str() {
             "gistar" | "gi*" | "gi" => Ok(Method::Gistar),
             "dbscan" => Ok(Method::Dbscan),
+            "repeats" => Ok(Method::Repeats),
             other => Err(format!(
-                "unknown method {other:?} (expected gistar or dbscan)"
+                "unknown method {other:?} (expected gistar, dbscan or repeats)"
             )),
         }
     }
 }
 
 /// Which requests to analyse. Empty `types` means every type.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     pub types: Vec<String>,
     pub start: Option<DateTime<Utc>>,
@@ -75,18 +105,29 @@ pub struct Selection {
     pub status: Option<Status>,
 }
 
-/// The selected requests: ids, lon/lat points and finest H3 cells, in the same order.
+/// The selected requests: lon/lat points, finest H3 cells and index references, in the same
+/// order (ids come from [`Selected::ids`], so Gi* never touches them).
 #[derive(Debug, Clone, Default)]
 pub struct Selected {
-    pub ids: Vec<Arc<str>>,
     pub points: Vec<Coord<f64>>,
     /// Each request's H3 cell at the index's base resolution (Gi* aggregates these).
     pub cells: Vec<h3o::CellIndex>,
-    /// The service codes the selection resolved to.
+    /// The service codes the selection resolved to (sorted, no duplicates).
     pub codes: Vec<String>,
+    /// Where each request lives in the snapshot it was selected from (empty for
+    /// [`Selected::from_points`]).
+    pub refs: Vec<RequestRef>,
 }
 
-/// Resolves type names to the service codes present in the index.
+/// A request's place in an [`IndexSnapshot`]: `codes[code]`'s [`crate::index::TypeIndex`],
+/// position `index` in its requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRef {
+    pub code: u32,
+    pub index: u32,
+}
+
+/// Resolves type names to the service codes present in the index (sorted, no duplicates).
 pub fn resolve_types(
     snapshot: &IndexSnapshot,
     catalog: &Catalog,
@@ -95,7 +136,7 @@ pub fn resolve_types(
     if types.is_empty() {
         return Ok(snapshot.types().map(|(c, _)| c.to_string()).collect());
     }
-    types
+    let mut codes = types
         .iter()
         .map(|t| {
             let code = catalog
@@ -109,15 +150,29 @@ pub fn resolve_types(
                 Err(HotspotError::UnknownType(t.clone(), known.join(", ")))
             }
         })
-        .collect()
+        .collect::<Result<Vec<String>, _>>()?;
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
 }
 
 /// Selects the requests of the given types inside the window (on `requested_datetime`;
-/// requests without one are kept only when no window is given) and status.
+/// requests without one are kept only when no window is given) and status. Fewer than
+/// [`MIN_REQUESTS`] is an error.
 pub fn select(
     snapshot: &IndexSnapshot,
     catalog: &Catalog,
     sel: &Selection,
+) -> Result<Selected, HotspotError> {
+    select_at_least(snapshot, catalog, sel, MIN_REQUESTS)
+}
+
+/// [`select`] with another minimum number of requests (repeats need no 30).
+pub fn select_at_least(
+    snapshot: &IndexSnapshot,
+    catalog: &Catalog,
+    sel: &Selection,
+    minimum: usize,
 ) -> Result<Selected, HotspotError> {
     if let (Some(s), Some(e)) = (sel.start, sel.end) {
         if s > e {
@@ -134,23 +189,26 @@ pub fn select(
         codes: codes.clone(),
         ..Default::default()
     };
-    for code in &codes {
+    for (ci, code) in codes.iter().enumerate() {
         let Some(t) = snapshot.of_type(code) else {
             continue;
         };
-        for r in t.requests() {
+        for (i, r) in t.requests().iter().enumerate() {
             let in_window = match r.requested {
                 Some(at) => start.is_none_or(|s| at >= s) && end.is_none_or(|e| at <= e),
                 None => !windowed,
             };
             if in_window && sel.status.is_none_or(|s| s == r.status) {
-                out.ids.push(Arc::clone(&r.id));
                 out.points.push(Coord { x: r.lon, y: r.lat });
                 out.cells.push(r.cell);
+                out.refs.push(RequestRef {
+                    code: ci as u32,
+                    index: i as u32,
+                });
             }
         }
     }
-    if out.points.len() < MIN_REQUESTS {
+    if out.points.len() < minimum {
         let window = match (sel.start, sel.end) {
             (None, None) => "all time".to_string(),
             (s, e) => format!(
@@ -161,6 +219,7 @@ pub fn select(
         };
         return Err(HotspotError::TooFew {
             found: out.points.len(),
+            minimum,
             types: codes.join(","),
             window,
         });
@@ -169,6 +228,22 @@ pub fn select(
 }
 
 impl Selected {
+    /// The selected requests' ids (empty for [`Selected::from_points`]); `snapshot` must be
+    /// the one the selection was made from.
+    pub fn ids(&self, snapshot: &IndexSnapshot) -> Vec<Arc<str>> {
+        let types: Vec<Option<&crate::index::TypeIndex>> =
+            self.codes.iter().map(|c| snapshot.of_type(c)).collect();
+        self.refs
+            .iter()
+            .filter_map(|r| {
+                let t = types.get(r.code as usize).copied().flatten()?;
+                t.requests()
+                    .get(r.index as usize)
+                    .map(|q| Arc::clone(&q.id))
+            })
+            .collect()
+    }
+
     /// A selection of bare points (no ids), e.g. for simulations.
     pub fn from_points(points: Vec<Coord<f64>>) -> Result<Selected, HotspotError> {
         let cells = points
@@ -180,10 +255,10 @@ impl Selected {
             })
             .collect::<Result<_, _>>()?;
         Ok(Selected {
-            ids: Vec::new(),
             points,
             cells,
             codes: Vec::new(),
+            refs: Vec::new(),
         })
     }
 }
@@ -222,16 +297,17 @@ pub fn write_gistar_csv(result: &GiStarResult, out: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-/// `service_request_id,cluster`, one row per selected request (−1 = noise).
+/// `service_request_id,cluster`, one row per request: `ids` labelled by `result` (same
+/// order; −1 = noise).
 pub fn write_dbscan_csv(
-    sel: &Selected,
+    ids: &[Arc<str>],
     result: &DbscanResult,
     out: &mut dyn Write,
 ) -> Result<(), HotspotError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["service_request_id", "cluster"])
         .map_err(csv_io)?;
-    for (id, label) in sel.ids.iter().zip(&result.labels) {
+    for (id, label) in ids.iter().zip(&result.labels) {
         w.write_record([id.as_ref(), &label.to_string()])
             .map_err(csv_io)?;
     }
@@ -239,7 +315,7 @@ pub fn write_dbscan_csv(
     Ok(())
 }
 
-fn csv_io(e: csv::Error) -> HotspotError {
+pub(crate) fn csv_io(e: csv::Error) -> HotspotError {
     HotspotError::Io(std::io::Error::other(e))
 }
 
@@ -339,4 +415,26 @@ pub(crate) fn collection(features: Vec<Feature>) -> FeatureCollection {
         features,
         foreign_members: None,
     }
+}
+
+/// The study-area polygon of a config (all features of its GeoJSON file, merged), or `None`
+/// when the config names none.
+pub fn load_study_area(
+    config: &crate::config::Config,
+) -> Result<Option<geo::MultiPolygon<f64>>, crate::boundaries::BoundaryError> {
+    let Some(path) = &config.study_area else {
+        return Ok(None);
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|source| crate::boundaries::BoundaryError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+    let layer = crate::boundaries::BoundaryLayer::from_geojson("study_area", &text, None)?;
+    let polygons = layer
+        .features
+        .into_iter()
+        .flat_map(|f| f.geometry.0)
+        .collect();
+    Ok(Some(geo::MultiPolygon(polygons)))
 }

@@ -237,6 +237,11 @@ pub struct Index {
 impl Index {
     /// Builds the index from requests (e.g. everything in the store).
     pub fn build(requests: impl IntoIterator<Item = ServiceRequest>) -> Index {
+        Index::build_at(requests, 1)
+    }
+
+    /// [`Index::build`] with every type at `generation`.
+    fn build_at(requests: impl IntoIterator<Item = ServiceRequest>, generation: u64) -> Index {
         let mut by_type: BTreeMap<String, Vec<IndexedRequest>> = BTreeMap::new();
         let mut newest = None;
         for r in requests {
@@ -247,11 +252,11 @@ impl Index {
         }
         let types = by_type
             .into_iter()
-            .map(|(code, reqs)| (code, Arc::new(TypeIndex::build(reqs, 1))))
+            .map(|(code, reqs)| (code, Arc::new(TypeIndex::build(reqs, generation))))
             .collect();
         let snapshot = IndexSnapshot {
             types,
-            generation: 1,
+            generation,
             newest_requested: newest,
         };
         Index {
@@ -259,9 +264,11 @@ impl Index {
         }
     }
 
-    /// Replaces the whole index with one built from `requests`.
+    /// Replaces the whole index with one built from `requests`. Generations keep growing, so
+    /// caches keyed by them never mistake the new index for the old one.
     pub fn reset(&self, requests: impl IntoIterator<Item = ServiceRequest>) {
-        let built = Index::build(requests).snapshot();
+        let generation = self.snapshot().generation + 1;
+        let built = Index::build_at(requests, generation).snapshot();
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = built;
     }
 

@@ -60,7 +60,8 @@ enum Command {
         #[command(flatten)]
         place: Place,
     },
-    /// Find hot spots (Gi* on H3 cells) or clusters (DBSCAN) of one or more request types.
+    /// Find hot spots (Gi* on H3 cells), clusters (DBSCAN) or repeat addresses of one or more
+    /// request types, ranked by SLA priority.
     Hotspots(HotspotArgs),
     /// Locate an address (or a CSV of them) on the city's address points and street centerlines.
     Geocode(GeocodeArgs),
@@ -115,7 +116,8 @@ struct HotspotArgs {
     types: Vec<String>,
     #[arg(long, default_value = "gistar")]
     method: hotspot::hotspots::Method,
-    /// H3 resolution (Gi*); default from the config (9).
+    /// H3 resolution (Gi*); default: chosen from the data (finest of 7-10 whose median
+    /// non-empty cell holds at least 3 requests).
     #[arg(long)]
     res: Option<u8>,
     /// Neighbourhood ring in grid steps (Gi*).
@@ -124,12 +126,21 @@ struct HotspotArgs {
     /// Plain p-values instead of Benjamini-Hochberg FDR for the bins (Gi*).
     #[arg(long)]
     no_fdr: bool,
-    /// Neighbourhood radius in metres (DBSCAN).
-    #[arg(long, default_value_t = 100.0)]
-    eps_m: f64,
-    /// Neighbours (the point included) that make a core point (DBSCAN).
-    #[arg(long, default_value_t = 5)]
-    min_points: usize,
+    /// Neighbourhood radius in metres (DBSCAN; default 100).
+    #[arg(long)]
+    eps_m: Option<f64>,
+    /// Neighbours (the point included) that make a core point (DBSCAN; default 5).
+    #[arg(long)]
+    min_points: Option<usize>,
+    /// Requests an address needs to be reported (repeats; default 3).
+    #[arg(long)]
+    min_requests: Option<usize>,
+    /// Reference time of the SLA figures (overdue, ages); default: the newest request.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Also write the work list (open requests of the ranked areas, rank order) to this CSV.
+    #[arg(long)]
+    work_list: Option<PathBuf>,
     /// Only open or only closed requests.
     #[arg(long)]
     status: Option<hotspot::model::Status>,
@@ -224,7 +235,7 @@ fn env_keys() -> Vec<String> {
 }
 
 fn hotspots(args: &HotspotArgs) -> Result<()> {
-    use hotspot::hotspots::{self as hs, Method, Selection};
+    use hotspot::hotspots::{self as hs, Selection};
     let (config, snapshot, catalog) = match &args.input {
         Some(file) => {
             let config = match &args.config {
@@ -272,79 +283,66 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         end: day("end", &args.end, true)?,
         status: args.status,
     };
-    let selected = hs::select(&snapshot, &catalog, &selection)?;
+    let as_of = day("as-of", &args.as_of, true)?.map(|t| t.timestamp());
+    let query = hs::HotspotQuery {
+        selection,
+        method: args.method,
+        res: args.res,
+        k: args.k,
+        fdr: !args.no_fdr,
+        eps_m: args.eps_m,
+        min_points: args.min_points,
+        min_requests: args.min_requests,
+        as_of,
+    };
+    let study_area = hs::load_study_area(&config)?;
+    let report = hs::compute_report(&snapshot, &catalog, &query, study_area.as_ref())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match args.method {
-        Method::Gistar => {
-            let study_area = load_study_area(&config)?;
-            let params = hotspot::analysis::GiStarParams {
-                resolution: args.res.unwrap_or(config.h3_resolution),
-                k: args.k,
-                fdr: !args.no_fdr,
-                study_area: study_area.as_ref(),
-            };
-            let (result, regions) = hs::run_gistar(&selected, &params)?;
-            match args.format {
-                OutputFormat::Csv => hs::write_gistar_csv(&result, &mut out)?,
-                OutputFormat::Geojson => {
-                    serde_json::to_writer(&mut out, &hs::gistar_geojson(&result, &regions))?
-                }
-            }
-            let hot = regions
-                .iter()
-                .filter(|r| r.kind == hotspot::analysis::RegionKind::Hot)
-                .count();
-            eprintln!(
-                "hotspot: {} requests of {} in {} cells (res {}, k {}): {hot} hot-spot regions at 95%+{}",
-                selected.points.len(),
-                selected.codes.join(","),
-                result.cells.len(),
-                result.resolution,
-                result.k,
-                if result.fdr { " with FDR" } else { "" }
-            );
+    match (args.format, &report.detail) {
+        (OutputFormat::Geojson, _) => serde_json::to_writer(&mut out, &report.to_geojson())?,
+        (OutputFormat::Csv, hs::ReportDetail::Gistar { result, .. }) => {
+            hs::write_gistar_csv(result, &mut out)?
         }
-        Method::Dbscan => {
-            let params = hotspot::analysis::DbscanParams {
-                eps_m: args.eps_m,
-                min_points: args.min_points,
-            };
-            let result = hs::run_dbscan(&selected, &params)?;
-            match args.format {
-                OutputFormat::Csv => hs::write_dbscan_csv(&selected, &result, &mut out)?,
-                OutputFormat::Geojson => {
-                    serde_json::to_writer(&mut out, &hs::dbscan_geojson(&result))?
-                }
-            }
-            let noise = result.labels.iter().filter(|&&l| l < 0).count();
-            eprintln!(
-                "hotspot: {} requests: {} clusters (eps {} m, min {}), {noise} noise",
-                selected.points.len(),
-                result.clusters.len(),
-                params.eps_m,
-                params.min_points
-            );
+        (OutputFormat::Csv, hs::ReportDetail::Dbscan { result, ids }) => {
+            hs::write_dbscan_csv(ids, result, &mut out)?
         }
+        (OutputFormat::Csv, hs::ReportDetail::Repeats) => report.write_repeats_csv(&mut out, tz)?,
     }
     writeln!(out)?;
-    Ok(())
-}
-
-/// The study-area polygon of the config (all features of the GeoJSON file, merged).
-fn load_study_area(config: &Config) -> Result<Option<geo::MultiPolygon<f64>>> {
-    let Some(path) = &config.study_area else {
-        return Ok(None);
+    if let Some(path) = &args.work_list {
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("creating work list {}", path.display()))?,
+        );
+        report.write_work_list_csv(&mut file, tz)?;
+        file.flush()?;
+    }
+    let p = &report.parameters;
+    let what = match &report.detail {
+        hs::ReportDetail::Gistar { result, .. } => format!(
+            "{} cells, {} hot-spot regions at 95%+",
+            result.cells.len(),
+            report.areas.len()
+        ),
+        hs::ReportDetail::Dbscan { result, .. } => format!(
+            "{} clusters, {} noise",
+            result.clusters.len(),
+            result.labels.iter().filter(|&&l| l < 0).count()
+        ),
+        hs::ReportDetail::Repeats => format!("{} repeat addresses", report.areas.len()),
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading study area {}", path.display()))?;
-    let layer = hotspot::boundaries::BoundaryLayer::from_geojson("study_area", &text, None)?;
-    let polygons = layer
-        .features
-        .into_iter()
-        .flat_map(|f| f.geometry.0)
-        .collect();
-    Ok(Some(geo::MultiPolygon(polygons)))
+    eprintln!(
+        "hotspot: {} {} requests of {}: {what}; {}",
+        p.method.as_str(),
+        p.requests,
+        p.codes.join(","),
+        p.describe()
+    );
+    if let Some(top) = report.areas.first() {
+        eprintln!("hotspot: rank 1: {} ({})", top.id, top.priority_reason);
+    }
+    Ok(())
 }
 
 fn geocode(args: &GeocodeArgs) -> Result<()> {

@@ -8,7 +8,8 @@ use geo::{Contains, Coord, Point};
 use hotspot::analysis::{GiStarParams, RegionKind};
 use hotspot::app::App;
 use hotspot::config::Config;
-use hotspot::hotspots::{run_gistar, select, Selection};
+use hotspot::hotspots::{compute_report, run_gistar, select, HotspotQuery, Method, Selection};
+use hotspot::model::{ServiceRequest, Status};
 use hotspot::projection::haversine_m;
 use rand::{Rng, SeedableRng};
 
@@ -337,4 +338,236 @@ fn cli_reads_an_input_file_and_explains_too_little_data() {
     assert!(!ok && err.contains("ufo sightings"), "{err}");
     let (ok, _, err) = hotspot_cmd(&["--input", input, "--res", "99"]);
     assert!(!ok && err.contains("res"), "{err}");
+}
+
+/// The demo city plants three nuisance addresses with many kinds of complaints; the repeat
+/// analysis over all types ranks exactly those first, and counts their requests as an exact
+/// address match over the store does.
+#[test]
+fn repeats_find_the_planted_nuisance_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(dir.path());
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(hotspot::config::bundled("fixtures/demo/planted.json")).unwrap(),
+    )
+    .unwrap();
+    let mut planted: Vec<String> =
+        serde_json::from_value(truth["repeat_addresses"].clone()).unwrap();
+    planted.sort();
+    let query = HotspotQuery {
+        method: Method::Repeats,
+        ..Default::default()
+    };
+    let report = compute_report(&app.index.snapshot(), &app.catalog, &query, None).unwrap();
+    let mut top: Vec<String> = report.areas[..3].iter().map(|a| a.id.clone()).collect();
+    top.sort();
+    assert_eq!(top, planted);
+    let mut stored = Vec::new();
+    app.store.for_each(|r| stored.push(r)).unwrap();
+    for a in &report.areas[..3] {
+        let same: Vec<&ServiceRequest> = stored
+            .iter()
+            .filter(|r| r.address.as_deref() == Some(a.id.as_str()))
+            .collect();
+        assert_eq!(a.sla.requests, same.len(), "{}", a.id);
+        let codes: std::collections::BTreeSet<&str> =
+            same.iter().map(|r| r.service_code.as_str()).collect();
+        assert_eq!(a.types.len(), codes.len(), "{}", a.id);
+        assert!(
+            a.priority_reason.contains("recurring"),
+            "{}",
+            a.priority_reason
+        );
+    }
+    assert!(report.areas.iter().all(|a| a.sla.requests >= 3));
+    assert_eq!(report.parameters.min_requests, Some(3));
+}
+
+/// Every cluster's SLA figures agree with the model's own overdue/late rules over the stored
+/// requests; areas come in priority order; the work list lists exactly the open members.
+#[test]
+fn sla_priority_and_work_list_agree_with_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(dir.path());
+    let snapshot = app.index.snapshot();
+    let query = HotspotQuery {
+        selection: Selection {
+            types: vec!["illegal_dumping".into(), "graffiti".into()],
+            ..Default::default()
+        },
+        method: Method::Dbscan,
+        ..Default::default()
+    };
+    let report = app
+        .hotspot_cache
+        .get_or_compute(&snapshot, &app.catalog, &query)
+        .unwrap();
+    assert_eq!(report.parameters.eps_m, Some(100.0));
+    assert_eq!(report.parameters.min_points, Some(5));
+    let as_of = report.parameters.as_of.unwrap();
+    assert_eq!(Some(as_of), snapshot.newest_requested());
+    let as_of_dt = DateTime::<Utc>::from_timestamp(as_of, 0).unwrap();
+    let mut stored = std::collections::HashMap::new();
+    app.store
+        .for_each(|r| {
+            stored.insert(r.service_request_id.clone(), r);
+        })
+        .unwrap();
+    assert!(report.areas.len() > 10);
+    let mut open_total = 0;
+    for (i, a) in report.areas.iter().enumerate() {
+        assert_eq!(a.rank, i + 1);
+        let members: Vec<&ServiceRequest> =
+            a.members.iter().map(|id| &stored[id.as_ref()]).collect();
+        let open = members.iter().filter(|r| r.status == Status::Open).count();
+        let overdue = members.iter().filter(|r| r.is_overdue(as_of_dt)).count();
+        let late = members.iter().filter(|r| r.is_late()).count();
+        assert_eq!(
+            (a.sla.requests, a.sla.open, a.sla.overdue, a.sla.late),
+            (members.len(), open, overdue, late),
+            "area {}",
+            a.id
+        );
+        assert_eq!(a.work.len(), open);
+        open_total += open;
+        if i > 0 {
+            let p = &report.areas[i - 1];
+            assert!(
+                (p.sla.overdue, p.sla.open) >= (a.sla.overdue, a.sla.open),
+                "rank {} before rank {}",
+                p.rank,
+                a.rank
+            );
+        }
+    }
+    // the work list
+    let mut buf = Vec::new();
+    report
+        .write_work_list_csv(&mut buf, app.config.timezone)
+        .unwrap();
+    let mut rows = csv::Reader::from_reader(buf.as_slice());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        hotspot::hotspots::WORK_LIST_COLUMNS.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), open_total);
+    let mut last_rank = 0;
+    for r in &rows {
+        let rank: usize = r[0].parse().unwrap();
+        assert!(rank >= last_rank);
+        last_rank = rank;
+        let s = &stored[&r[2]];
+        assert_eq!(s.status, Status::Open);
+        assert_eq!(&r[3], s.service_code);
+        assert_eq!(r[7].is_empty(), !s.is_overdue(as_of_dt), "{}", &r[2]);
+        if !r[7].is_empty() {
+            let days = (as_of_dt - s.expected_datetime.unwrap()).num_seconds() as f64 / 86_400.0;
+            assert!((r[7].parse::<f64>().unwrap() - days).abs() <= 0.051);
+        }
+    }
+    // GeoJSON: areas first in rank order, parameters as a foreign member
+    let fc = report.to_geojson();
+    let params = &fc.foreign_members.as_ref().unwrap()["parameters"];
+    assert_eq!(params["method"], "dbscan");
+    assert_eq!(params["eps_m"], 100.0);
+    for (i, f) in fc.features.iter().take(report.areas.len()).enumerate() {
+        let p = f.properties.as_ref().unwrap();
+        assert_eq!(p["rank"], i + 1);
+        assert_eq!(p["kind"], "cluster");
+        assert!(p["priority_reason"].as_str().unwrap().contains("open"));
+    }
+}
+
+/// Without `res`, Gi* picks the resolution by the documented rule and reports it.
+#[test]
+fn gistar_reports_the_auto_resolution() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(dir.path());
+    let snapshot = app.index.snapshot();
+    let selection = Selection {
+        types: vec!["streetlight".into()],
+        ..Default::default()
+    };
+    let query = HotspotQuery {
+        selection: selection.clone(),
+        ..Default::default()
+    };
+    let report = compute_report(&snapshot, &app.catalog, &query, None).unwrap();
+    let sel = select(&snapshot, &app.catalog, &selection).unwrap();
+    let expected = hotspot::analysis::auto_resolution(sel.cells.iter().copied());
+    assert_eq!(report.parameters.resolution, Some(expected));
+    assert_eq!(report.parameters.resolution_rule, Some("auto"));
+    assert!((7..=10).contains(&expected));
+    let fc = report.to_geojson();
+    assert_eq!(
+        fc.foreign_members.as_ref().unwrap()["parameters"]["res"],
+        expected
+    );
+    // hot regions carry SLA fields and come first
+    assert!(!report.areas.is_empty());
+    let first = fc.features[0].properties.as_ref().unwrap();
+    assert_eq!(first["kind"], "hot_region");
+    assert_eq!(first["rank"], 1);
+    assert!(first.contains_key("overdue") && first.contains_key("top_addresses"));
+    let given = compute_report(
+        &snapshot,
+        &app.catalog,
+        &HotspotQuery {
+            res: Some(9),
+            ..query
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(given.parameters.resolution_rule, Some("given"));
+}
+
+#[test]
+fn cli_repeats_over_several_types() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(demo_app(dir.path()));
+    let data = dir.path().to_str().unwrap();
+    let work = dir.path().join("work.csv");
+    let (ok, out, err) = hotspot_cmd(&[
+        "--data",
+        data,
+        "--type",
+        "illegal_dumping,vacant_property,graffiti",
+        "--method",
+        "repeats",
+        "--min-requests",
+        "4",
+        "--format",
+        "csv",
+        "--work-list",
+        work.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("min requests 4"), "{err}");
+    let mut rows = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec![
+            "rank",
+            "address",
+            "lat",
+            "lon",
+            "requests",
+            "distinct_types",
+            "types",
+            "open",
+            "overdue",
+            "first",
+            "last"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(&rows[0][1], "686 BIRCH ST");
+    assert!(rows.iter().all(|r| r[4].parse::<usize>().unwrap() >= 4));
+    let work = std::fs::read_to_string(work).unwrap();
+    assert!(work.starts_with("rank,area,service_request_id,"), "{work}");
+    assert!(work.lines().nth(1).unwrap().starts_with("1,686 BIRCH ST,"));
+    let (ok, _, err) = hotspot_cmd(&["--data", data, "--method", "repeats", "--min-requests", "1"]);
+    assert!(!ok && err.contains("min_requests"), "{err}");
 }

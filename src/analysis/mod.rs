@@ -10,20 +10,29 @@
 //! * [`dbscan`]: density clusters with great-circle distance (scikit-learn
 //!   semantics for core points and border assignment), with buffered hulls.
 //! * [`normal`]: the standard normal distribution (Cody's `erfc`).
+//! * [`sla`]: SLA summaries (open, overdue, late, ages) and the work priority of groups.
+//! * [`repeats`]: requests grouped by normalized address (repeat nuisance places).
+//! * [`defaults`]: parameters chosen from the data when none are given (H3 resolution).
 //!
 //! Every public function validates its inputs and returns [`AnalysisError`]
 //! instead of panicking or producing NaN.
 
 pub mod dbscan;
+pub mod defaults;
 pub mod fdr;
 pub mod gistar;
 pub mod normal;
 pub mod regions;
+pub mod repeats;
+pub mod sla;
 
 pub use dbscan::{dbscan, Cluster, DbscanParams, DbscanResult};
+pub use defaults::auto_resolution;
 pub use fdr::{benjamini_hochberg_threshold, bins};
 pub use gistar::{gi_star, gistar_h3, gistar_points, CellStat, GiStar, GiStarParams, GiStarResult};
 pub use regions::{hot_cold_regions, Region, RegionKind};
+pub use repeats::{repeat_addresses, RepeatGroup, RepeatInput};
+pub use sla::{priority_order, summarize, PriorityInput, SlaSummary, SlaTimes};
 
 /// Errors of the analysis algorithms: invalid parameters or inputs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

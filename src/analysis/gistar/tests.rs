@@ -266,6 +266,84 @@ g = esda.G_Local(np.array(d["y"], dtype=float), w, transform="B", star=True, per
 print("\n".join(repr(float(z)) for z in g.Zs))
 "#;
 
+/// Max |z - esda Zs| over a Gi* result (k = 1 neighbours rebuilt from the cells).
+fn max_diff_vs_esda(res: &GiStarResult) -> f64 {
+    let position: std::collections::HashMap<CellIndex, usize> = res
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.cell, i))
+        .collect();
+    // Neighbours without self: esda's star=True adds the self weight 1.
+    let neighbours: Vec<Vec<usize>> = res
+        .cells
+        .iter()
+        .map(|c| {
+            c.cell
+                .grid_disk::<Vec<_>>(res.k)
+                .into_iter()
+                .filter(|n| *n != c.cell)
+                .filter_map(|n| position.get(&n).copied())
+                .collect()
+        })
+        .collect();
+    let y: Vec<u64> = res.cells.iter().map(|c| c.count).collect();
+    let input = format!("{{\"y\": {y:?}, \"neighbours\": {:?}}}", neighbours);
+    let out = testutil::run_python(PYSAL_SCRIPT, &input);
+    let zs: Vec<f64> = out.lines().map(|l| l.trim().parse().unwrap()).collect();
+    assert_eq!(zs.len(), res.cells.len());
+    res.cells
+        .iter()
+        .zip(&zs)
+        .map(|(c, z)| (c.z - z).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Cross-check against esda on real points: Philadelphia's 2024 illegal-dumping requests
+/// (22,156), H3 res 9 and res 8, k = 1.
+#[test]
+fn pysal_cross_check_philadelphia() {
+    if !testutil::python_has("esda") || !testutil::python_has("libpysal") {
+        eprintln!(
+            "SKIPPED pysal_cross_check_philadelphia: python3 with esda and libpysal not available"
+        );
+        return;
+    }
+    let Some(path) = crate::config::shared_data_dir()
+        .map(|d| d.join("philadelphia/311/phl311_illegal_dumping_2024_points.csv"))
+        .filter(|p| p.exists())
+    else {
+        eprintln!("SKIPPED pysal_cross_check_philadelphia: shared Philadelphia data not found");
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    let pts: Vec<Coord<f64>> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            Some(Coord {
+                x: f.next()?.parse().ok()?,
+                y: f.next()?.parse().ok()?,
+            })
+        })
+        .collect();
+    assert_eq!(pts.len(), 22_156);
+    for resolution in [9, 8] {
+        let params = GiStarParams {
+            resolution,
+            ..Default::default()
+        };
+        let res = gistar_points(&pts, &params).unwrap();
+        let max_diff = max_diff_vs_esda(&res);
+        eprintln!(
+            "pysal_cross_check_philadelphia: res {resolution}, {} cells, max |z - Zs| = {max_diff:e}",
+            res.cells.len()
+        );
+        assert!(max_diff < 1e-9);
+    }
+}
+
 /// Cross-check against PySAL `esda.G_Local(star=True, transform='B')`.
 #[test]
 fn pysal_cross_check() {

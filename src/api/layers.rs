@@ -120,7 +120,8 @@ pub async fn catalog(
 fn methods(default_res: u8) -> Value {
     json!([
         {"id": "gistar", "name": "Gi* hot spots",
-         "parameters": {"res": {"default": default_res, "min": 5, "max": 11},
+         "parameters": {"res": {"default": "auto", "min": 5, "max": 11,
+                                "rule": "the finest of 7-10 at which the median non-empty cell holds 3+ requests"},
                         "k": {"default": 1, "min": 1, "max": 5},
                         "fdr": {"default": true}}},
         {"id": "dbscan", "name": "Clusters (DBSCAN)",
@@ -128,6 +129,8 @@ fn methods(default_res: u8) -> Value {
                         "min_points": {"default": 5, "min": 1, "max": 1000}}},
         {"id": "hexbins", "name": "Hex density",
          "parameters": {"res": {"default": default_res, "min": *HEX_RESOLUTIONS.start(), "max": *HEX_RESOLUTIONS.end()}}},
+        {"id": "repeats", "name": "Repeat addresses",
+         "parameters": {"min_requests": {"default": 3, "min": 2, "max": 1000}}},
         {"id": "points", "name": "Points",
          "parameters": {"limit": {"default": DEFAULT_LIMIT, "min": 1, "max": MAX_LIMIT}}}
     ])

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod geocode;
 pub mod health;
+pub mod hotspots;
 pub mod layers;
 pub mod open311;
 pub mod params;
@@ -75,6 +76,9 @@ fn api_v1() -> Router<AppState> {
         .route("/requests.geojson", get(layers::requests))
         .route("/hexbins.geojson", get(layers::hexbin_layer))
         .route("/boundaries/{file}", get(layers::boundary_layer))
+        .route("/hotspots.geojson", get(hotspots::hotspots))
+        .route("/repeats.geojson", get(hotspots::repeats))
+        .route("/worklist.csv", get(hotspots::work_list))
         .route("/geocode", get(geocode::geocode))
         .route("/reverse", get(geocode::reverse))
 }

@@ -281,6 +281,46 @@ pub struct HotspotReport {
     pub detail: ReportDetail,
 }
 
+/// Each selected request's own H3 cell at `resolution` (the cell its point falls in, which
+/// near cell edges can differ from its finest cell's ancestor): from the index's per-type
+/// cache when the selection came from `snapshot`, else computed from the points.
+fn exact_cells(
+    snapshot: &IndexSnapshot,
+    sel: &Selected,
+    resolution: u8,
+) -> Result<Vec<h3o::CellIndex>, HotspotError> {
+    let res = h3o::Resolution::try_from(resolution)
+        .map_err(|e| crate::analysis::AnalysisError::param("res", e.to_string()))?;
+    if sel.refs.len() != sel.points.len() {
+        return Ok(sel
+            .points
+            .iter()
+            .zip(&sel.cells)
+            .map(|(p, c)| {
+                h3o::LatLng::new(p.y, p.x)
+                    .map(|ll| ll.to_cell(res))
+                    .unwrap_or_else(|_| c.parent(res).unwrap_or(*c))
+            })
+            .collect());
+    }
+    let per_type: Vec<&[h3o::CellIndex]> = sel
+        .codes
+        .iter()
+        .map(|code| snapshot.of_type(code).map_or(&[][..], |t| t.cells_at(res)))
+        .collect();
+    Ok(sel
+        .refs
+        .iter()
+        .zip(&sel.cells)
+        .map(|(r, c)| {
+            per_type[r.code as usize]
+                .get(r.index as usize)
+                .copied()
+                .unwrap_or_else(|| c.parent(res).unwrap_or(*c))
+        })
+        .collect())
+}
+
 fn rfc3339_utc(t: i64) -> Option<String> {
     DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.to_rfc3339())
 }
@@ -359,7 +399,8 @@ pub fn compute_report(
                 fdr: query.fdr,
                 study_area,
             };
-            let result = gistar_h3(sel.cells.iter().copied(), &params)?;
+            let cells = exact_cells(snapshot, &sel, resolution)?;
+            let result = gistar_h3(cells.iter().copied(), &params)?;
             let regions = hot_cold_regions(&result.cells)?;
             parameters.resolution = Some(resolution);
             parameters.resolution_rule = Some(rule);
@@ -367,7 +408,7 @@ pub fn compute_report(
             parameters.fdr = Some(query.fdr);
             let (hot, cold): (Vec<Region>, Vec<Region>) =
                 regions.into_iter().partition(|r| r.kind == RegionKind::Hot);
-            let areas = ctx.region_areas(&hot, &result)?;
+            let areas = ctx.region_areas(&hot, &cells)?;
             Ok(HotspotReport {
                 parameters,
                 areas,
@@ -505,13 +546,13 @@ impl<'a> Members<'a> {
         }
     }
 
+    /// Hot regions as areas; `cells` are the selected requests' cells at the analysis
+    /// resolution (in selection order).
     fn region_areas(
         &self,
         hot: &[Region],
-        result: &GiStarResult,
+        cells: &[h3o::CellIndex],
     ) -> Result<Vec<Area>, HotspotError> {
-        let res = h3o::Resolution::try_from(result.resolution)
-            .map_err(|e| crate::analysis::AnalysisError::param("res", e.to_string()))?;
         let mut region_of: HashMap<h3o::CellIndex, usize> = HashMap::new();
         for (i, r) in hot.iter().enumerate() {
             for c in &r.cells {
@@ -519,8 +560,8 @@ impl<'a> Members<'a> {
             }
         }
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); hot.len()];
-        for (i, c) in self.sel.cells.iter().enumerate() {
-            if let Some(&r) = c.parent(res).and_then(|p| region_of.get(&p)) {
+        for (i, c) in cells.iter().enumerate() {
+            if let Some(&r) = region_of.get(c) {
                 members[r].push(i);
             }
         }

@@ -106,7 +106,7 @@ async function run(page, origin) {
   const api = await page.evaluate(async (url) => (await fetch(url)).json(), apiUrl);
   const top = api.features.filter((f) => f.properties.kind === "hot_region").sort((a, b) => a.properties.rank - b.properties.rank)[0];
   check(top !== undefined, "the API has a ranked hot region");
-  check(shown.Requests === String(top.properties.requests) && shown.Open === String(top.properties.open)
+  check(shown.Requests === String(top.properties.count) && shown.Open === String(top.properties.open)
     && shown.Overdue === String(top.properties.overdue),
     "details of the first hot spot match the API", `shown ${JSON.stringify(shown)} api ${JSON.stringify(top.properties)}`);
   check((await page.locator("#details-addresses li").count()) > 0, "details list top addresses");
@@ -126,7 +126,13 @@ async function run(page, origin) {
   check(afterUrl !== beforeUrl && afterUrl.includes("days=30"), "the window change refetches the layer", afterUrl);
   check(afterCount < beforeCount, "a 30-day window holds fewer requests than 365 days", `${afterCount} vs ${beforeCount}`);
 
-  // 5. Other views: clusters, hex density with a district choropleth, repeats.
+  // 5. Other views over the whole city: clusters, hex density with a district choropleth,
+  // repeats.
+  await page.locator("#fit-city").click();
+  await page.waitForTimeout(1200);
+  n = await refreshed(page);
+  await page.locator("label:has(input[name=days][value='365'])").click();
+  await settled(page, n);
   n = await refreshed(page);
   await page.selectOption("#method", "dbscan");
   await settled(page, n);
@@ -145,7 +151,6 @@ async function run(page, origin) {
 
   n = await refreshed(page);
   await page.selectOption("#method", "repeats");
-  await page.locator("label:has(input[name=days][value='365'])").click();
   await settled(page, n);
   check(await rendered(page, "repeats-circle") > 0, "repeat addresses are drawn");
 

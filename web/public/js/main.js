@@ -122,6 +122,10 @@ function bindControls() {
       label.hidden = needle !== "" && !label.dataset.search.includes(needle);
     }
   });
+  $("fit-city").addEventListener("click", () => {
+    const extent = page.catalog?.city.extent;
+    if (extent && page.map) page.map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: 20 });
+  });
   $("toggle-panel").addEventListener("click", () => {
     const hidden = document.body.classList.toggle("panel-hidden");
     $("toggle-panel").setAttribute("aria-expanded", String(!hidden));
@@ -196,7 +200,7 @@ function itemTitle(f, i) {
 
 function itemMeta(p) {
   const parts = [];
-  const total = p.requests ?? p.count;
+  const total = p.count;
   if (total !== undefined) parts.push(`${total} requests`);
   if (p.open !== undefined) parts.push(`${p.open} open`);
   if (p.overdue) parts.push(`<span class="badge">${p.overdue} overdue</span>`);
@@ -223,7 +227,7 @@ function renderRanked() {
   const what = { gistar: "significant hot spots (95%+)", dbscan: "clusters", repeats: "repeat addresses", hexbins: "busiest hexagons", points: "overdue requests in view" }[page.state.method];
   $("ranked-summary").textContent = items.length
     ? `${items.length} ${what}, in priority order. Click one for details.`
-    : `No ${what} for this selection.`;
+    : page.data?.notice || `No ${what} for this selection.`;
 }
 
 function select(id, fly) {
@@ -253,14 +257,14 @@ function renderDetails(feature, index) {
   $("details").hidden = false;
   $("details-title").textContent = `${index + 1}. ${itemTitle(feature, index)}`;
   const rows = [
-    ["Requests", p.requests ?? p.count],
+    ["Requests", p.count],
     ["Open", p.open],
     ["Overdue", p.overdue],
     ["Closed late", p.late],
     ["Oldest open (days)", p.oldest_open_days !== undefined && p.oldest_open_days !== null ? Math.round(p.oldest_open_days) : undefined],
     ["Median days to close", p.median_days_to_close !== undefined && p.median_days_to_close !== null ? p.median_days_to_close.toFixed(1) : undefined],
     ["Max |z|", p.max_abs_z !== undefined ? p.max_abs_z.toFixed(2) : undefined],
-    ["Types", p.type_mix ? typeMix(p.type_mix, typeName) : undefined],
+    ["Types", p.types && p.types.length ? typeMix(p.types, typeName) : undefined],
     ["Why this rank", p.priority_reason],
   ].filter(([, v]) => v !== undefined && v !== null && v !== "");
   $("details-stats").innerHTML = rows

@@ -104,8 +104,8 @@ export function addLayers(map) {
     id: "repeats-circle", type: "circle", source: "analysis", filter: ["==", ["get", "kind"], "repeat"],
     layout: { visibility: "none" },
     paint: {
-      "circle-radius": ["interpolate", ["linear"], ["get", "requests"], 3, 5, 20, 14],
-      "circle-color": ["interpolate", ["linear"], ["get", "types"], 1, "#fdae61", 3, "#a50026"],
+      "circle-radius": ["interpolate", ["linear"], ["get", "count"], 3, 5, 20, 14],
+      "circle-color": ["interpolate", ["linear"], ["get", "distinct_types"], 1, "#fdae61", 3, "#a50026"],
       "circle-stroke-color": "#fff", "circle-stroke-width": 1,
     },
   });

@@ -46,7 +46,7 @@ export function popupHtml(layerId, p, typeName) {
     case "regions-line":
       return `<div class="popup"><h4>${esc(areaTitle(p))}</h4>${table([
         ["Priority", p.rank ? `#${p.rank}` : ""],
-        ["Requests", p.requests ?? p.count],
+        ["Requests", p.count],
         ["Open", p.open],
         ["Overdue", p.overdue],
         ["Oldest open (days)", fixed(p.oldest_open_days, 0)],
@@ -54,8 +54,8 @@ export function popupHtml(layerId, p, typeName) {
       ])}</div>`;
     case "repeats-circle":
       return `<div class="popup"><h4>${esc(p.address || "Repeat location")}</h4>${table([
-        ["Requests", p.requests],
-        ["Types", typeMix(p.type_mix, typeName)],
+        ["Requests", p.count],
+        ["Types", typeMix(p.types, typeName)],
         ["Open", p.open],
         ["Overdue", p.overdue],
         ["First", date(p.first)],
@@ -80,13 +80,12 @@ export function areaTitle(p) {
   return p.rank ? `${kind} #${p.rank}` : kind;
 }
 
-/** "graffiti 3, vacant_property 2" with service names. */
-export function typeMix(mix, typeName) {
-  if (!mix) return "";
-  const entries = typeof mix === "string" ? JSON.parse(mix) : mix;
-  return Object.entries(entries)
-    .map(([code, n]) => `${typeName(code)} ${n}`)
-    .join(", ");
+/** "Graffiti 3, Vacant property 2" from `[{service_code, count}]` (or its JSON text, as
+ * rendered features carry it). */
+export function typeMix(types, typeName) {
+  if (!types) return "";
+  const list = typeof types === "string" ? JSON.parse(types) : types;
+  return list.map((t) => `${typeName(t.service_code)} ${t.count}`).join(", ");
 }
 
 /** Opens a popup for the topmost clicked feature of `layers`. */

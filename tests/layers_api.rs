@@ -386,3 +386,143 @@ async fn bad_layer_parameters_are_named_in_a_400() {
     assert_eq!(status, 404, "{body}");
     assert_eq!(server.app.store.count().unwrap(), 0, "nothing stored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start_demo(dir.path()).await;
+    let client = reqwest::Client::new();
+    let all = stored(&server);
+    let newest = newest(&all);
+    let by_id: HashMap<&str, &ServiceRequest> = all
+        .iter()
+        .map(|r| (r.service_request_id.as_str(), r))
+        .collect();
+
+    // Gi*: every selected request is in exactly one cell; regions come ranked.
+    let (status, gi) = get(
+        &client,
+        &server.url("/api/v1/hotspots.geojson?type=streetlight&days=365"),
+    )
+    .await;
+    assert_eq!(status, 200, "{gi}");
+    let features = gi["features"].as_array().unwrap();
+    let cell_total: u64 = features
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "cell")
+        .map(|f| f["properties"]["count"].as_u64().unwrap())
+        .sum();
+    let selected = all
+        .iter()
+        .filter(|r| r.service_code == "streetlight" && in_window(r, newest - 365 * DAY, newest))
+        .count();
+    assert_eq!(cell_total as usize, selected);
+    let ranks: Vec<u64> = features
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "hot_region")
+        .map(|f| f["properties"]["rank"].as_u64().unwrap())
+        .collect();
+    assert!(
+        !ranks.is_empty(),
+        "the demo's planted street-light hot spots"
+    );
+    assert_eq!(ranks, (1..=ranks.len() as u64).collect::<Vec<_>>());
+    let top = &features[0]["properties"];
+    assert_eq!(top["kind"], "hot_region");
+    assert!(top["count"].as_u64().unwrap() >= top["open"].as_u64().unwrap());
+    assert!(!top["priority_reason"].as_str().unwrap().is_empty());
+    assert_eq!(gi["parameters"]["res_rule"], "auto");
+
+    // A viewport keeps only the features it touches; the statistics do not change.
+    let (_, clipped) = get(
+        &client,
+        &server.url(
+            "/api/v1/hotspots.geojson?type=streetlight&days=365&bbox=-75.40,39.95,-75.37,39.98",
+        ),
+    )
+    .await;
+    let kept = clipped["features"].as_array().unwrap();
+    assert!(kept.len() < features.len());
+    for f in kept.iter().filter(|f| f["properties"]["kind"] == "cell") {
+        let same = features
+            .iter()
+            .find(|g| g["properties"]["h3"] == f["properties"]["h3"])
+            .unwrap();
+        assert_eq!(same["properties"]["z"], f["properties"]["z"]);
+    }
+
+    // The work list: open requests of the ranked areas, in rank order.
+    let response = client
+        .get(server.url("/api/v1/worklist.csv?type=streetlight&days=365"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        hotspot::hotspots::WORK_LIST_COLUMNS.join(",")
+    );
+    let mut last_rank = 0;
+    let mut rows = 0;
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let rank: usize = fields[0].parse().unwrap();
+        assert!(rank >= last_rank, "rank order");
+        last_rank = rank;
+        let r = by_id[fields[2]];
+        assert_eq!(r.status, Status::Open, "{line}");
+        assert_eq!(r.service_code, "streetlight");
+        rows += 1;
+    }
+    let open_in_regions: u64 = features
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "hot_region")
+        .map(|f| f["properties"]["open"].as_u64().unwrap())
+        .sum();
+    assert_eq!(rows as u64, open_in_regions);
+
+    // DBSCAN clusters and repeat addresses.
+    let (status, db) = get(
+        &client,
+        &server.url("/api/v1/hotspots.geojson?type=illegal_dumping&days=365&method=dbscan&eps_m=120&min_points=6"),
+    )
+    .await;
+    assert_eq!(status, 200, "{db}");
+    assert_eq!(db["parameters"]["eps_m"], 120.0);
+    let clustered: u64 = db["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["count"].as_u64().unwrap())
+        .sum();
+    assert!(clustered > 0);
+    let (status, rep) = get(
+        &client,
+        &server.url("/api/v1/repeats.geojson?type=vacant_property,illegal_dumping,graffiti&days=all&min_requests=4"),
+    )
+    .await;
+    assert_eq!(status, 200, "{rep}");
+    let first = &rep["features"][0]["properties"];
+    assert_eq!(first["kind"], "repeat");
+    assert!(first["count"].as_u64().unwrap() >= 4);
+    assert!(first["distinct_types"].as_u64().unwrap() >= 2, "{first}");
+
+    // Too few requests: an empty layer that says why, not an error.
+    let (status, few) = get(
+        &client,
+        &server.url("/api/v1/hotspots.geojson?type=heat&start=2026-07-01&end=2026-07-02"),
+    )
+    .await;
+    assert_eq!(status, 200, "{few}");
+    assert!(few["features"].as_array().unwrap().is_empty());
+    assert!(
+        few["notice"].as_str().unwrap().contains("at least 30"),
+        "{few}"
+    );
+}

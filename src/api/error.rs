@@ -17,6 +17,8 @@ pub enum ApiError {
     #[error("request body is larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("{0}")]
+    Busy(String),
+    #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("internal error: {0}")]
     Internal(String),
@@ -37,6 +39,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -39,6 +39,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Rendered layers, valid until the index changes.
     pub responses: Arc<respond::ResponseCache>,
+    /// Permits to render an uncached layer ([`respond::CONCURRENT_RENDERS`]).
+    pub renders: Arc<tokio::sync::Semaphore>,
 }
 
 /// The whole HTTP interface.
@@ -47,6 +49,7 @@ pub fn router(app: Arc<App>) -> Router {
         app,
         metrics: Arc::new(Metrics::default()),
         responses: Arc::new(respond::ResponseCache::default()),
+        renders: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_RENDERS)),
     };
     Router::new()
         .nest("/open311/v2", open311::router())

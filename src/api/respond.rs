@@ -95,6 +95,11 @@ fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == etag || t == "*")
 }
 
+/// Layers rendered at once (the rest wait up to [`RENDER_WAIT`]).
+pub const CONCURRENT_RENDERS: usize = 4;
+/// How long a request waits for a free renderer before a 503.
+pub const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Rendered responses keyed by URL, valid while the index generation is unchanged.
 #[derive(Debug)]
 pub struct ResponseCache {
@@ -170,10 +175,19 @@ where
     if let Some(hit) = state.responses.get(&key, generation) {
         return Ok(hit.respond(request));
     }
-    let worker = state.clone();
-    let rendered = tokio::task::spawn_blocking(move || render(&worker, &snapshot))
+    // Uncached layers are CPU work: a bounded number render at once, so a crawler asking
+    // for endless distinct boxes queues (then gets 503) instead of starving everyone.
+    let permit = tokio::time::timeout(RENDER_WAIT, state.renders.clone().acquire_owned())
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+        .map_err(|_| ApiError::Busy("the server is busy computing layers; retry shortly".into()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let worker = state.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        render(&worker, &snapshot)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
     let rendered = Arc::new(rendered);
     state.responses.put(key, generation, Arc::clone(&rendered));
     Ok(rendered.respond(request))

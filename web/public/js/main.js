@@ -224,7 +224,7 @@ function renderRanked() {
     li.append(button);
     list.append(li);
   });
-  const what = { gistar: "significant hot spots (95%+)", dbscan: "clusters", repeats: "repeat addresses", hexbins: "busiest hexagons", points: "overdue requests in view" }[page.state.method];
+  const what = { gistar: "significant hot spots (95%+)", dbscan: "clusters", repeats: "repeat addresses", hexbins: "hexagons (most overdue, then busiest)", points: "overdue requests in view" }[page.state.method];
   $("ranked-summary").textContent = items.length
     ? `${items.length} ${what}, in priority order. Click one for details.`
     : page.data?.notice || `No ${what} for this selection.`;

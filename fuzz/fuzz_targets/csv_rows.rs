@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let format = FORMATS[usize::from(selector & 0x7f) % FORMATS.len()];
-    let name = if selector & 0x80 != 0 { "fuzz.json" } else { "fuzz.csv" };
+    let name = if selector & 0x80 != 0 {
+        "fuzz.json"
+    } else {
+        "fuzz.csv"
+    };
     // a zone with DST gaps and folds, which datetimes without an offset must survive
     let opts = ReadOptions {
         timezone: "America/New_York".parse().unwrap(),

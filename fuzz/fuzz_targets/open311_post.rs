@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
     };
     match raw_request_from_fields(&fields) {
         Ok(raw) => {
-            assert!(raw.service_code.as_deref().is_some_and(|c| !c.trim().is_empty()));
+            assert!(raw
+                .service_code
+                .as_deref()
+                .is_some_and(|c| !c.trim().is_empty()));
             match raw.location {
                 Some(SourceLocation::LonLat { lon, lat }) => {
                     assert!(lon.abs() <= 180.0 && lat.abs() <= 90.0, "{lon}, {lat}");

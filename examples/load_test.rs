@@ -131,17 +131,16 @@ fn pick<'a, T>(items: &'a [T], rng: &mut Lcg) -> &'a T {
     &items[(rng.next() * items.len() as f64) as usize % items.len()]
 }
 
-/// One request of the mix: (kind, method, path, form body).
-fn next_request(
-    mix: &str,
-    rng: &mut Lcg,
-    extent: [f64; 4],
-) -> (
+/// One request of the mix: (kind, is a POST, path, form body).
+type Planned = (
     &'static str,
     bool,
     String,
     Option<Vec<(&'static str, String)>>,
-) {
+);
+
+/// The next request of the mix.
+fn next_request(mix: &str, rng: &mut Lcg, extent: [f64; 4]) -> Planned {
     const TYPES: &[&str] = &["streetlight", "pothole", "graffiti", "illegal_dumping"];
     // 24 fixed viewports (a map's typical views) so layer fetches hit the cache.
     let viewport = |rng: &mut Lcg| {

@@ -466,6 +466,18 @@ async fn post_fields(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/x-www-form-urlencoded");
+    parse_post_fields(content_type, &bytes)
+}
+
+/// Parses a POST body already read into memory as form fields: `content_type` picks
+/// `application/x-www-form-urlencoded` (also for `""`) or `application/json` (an object of
+/// strings, numbers or booleans; `null` is absent). Duplicate names, bytes that are not
+/// UTF-8 (also once percent-decoded) and other media types are refused. The body-size limit
+/// is the caller's (the handler applies [`MAX_BODY_BYTES`]).
+pub fn parse_post_fields(
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<BTreeMap<String, String>, ApiError> {
     let mime = content_type
         .split(';')
         .next()
@@ -474,14 +486,14 @@ async fn post_fields(
         .to_ascii_lowercase();
     match mime.as_str() {
         "application/x-www-form-urlencoded" | "" => {
-            let text = std::str::from_utf8(&bytes)
+            let text = std::str::from_utf8(bytes)
                 .map_err(|_| ApiError::bad("body", "is not valid UTF-8"))?;
             check_form_utf8(text)?;
             let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
                 .map_err(|e| ApiError::bad("body", format!("is not valid form-urlencoded UTF-8: {e}")))?;
             unique_pairs(pairs)
         }
-        "application/json" => json_fields(&bytes),
+        "application/json" => json_fields(bytes),
         other => Err(ApiError::UnsupportedMediaType(format!(
             "Content-Type {other:?} is not accepted: send application/x-www-form-urlencoded or application/json"
         ))),
@@ -651,6 +663,33 @@ fn raw_from_post(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiErr
         media_url,
         ..Default::default()
     })
+}
+
+/// Validates parsed POST fields into a [`RawRequest`], as the handler does after the
+/// `api_key` check: `service_code` required; `lat` and `long` together, finite and in range,
+/// or an `address_string`; text fields bounded and free of control characters; a plausible
+/// `email`; an http(s) `media_url`; no `attribute[...]`. The catalog and the city extent are
+/// checked later, on acceptance.
+pub fn raw_request_from_fields(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiError> {
+    raw_from_post(fields)
+}
+
+/// The POST parser in one call: [`parse_post_fields`] then [`raw_request_from_fields`]
+/// (without the `api_key` check, which needs the city's keys). Never panics, whatever the
+/// bytes: the fuzz target `open311_post` runs it.
+///
+/// ```
+/// use hotspot::api::open311::parse_post;
+/// let raw = parse_post(
+///     "application/x-www-form-urlencoded",
+///     b"service_code=pothole&lat=39.95&long=-75.16&description=deep",
+/// )
+/// .unwrap();
+/// assert_eq!(raw.service_code.as_deref(), Some("pothole"));
+/// assert!(parse_post("application/json", b"[1,2]").is_err());
+/// ```
+pub fn parse_post(content_type: &str, body: &[u8]) -> Result<RawRequest, ApiError> {
+    raw_request_from_fields(&parse_post_fields(content_type, body)?)
 }
 
 /// Checks a validated POST against the catalog and the city extent.

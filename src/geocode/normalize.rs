@@ -441,6 +441,10 @@ fn is_city(seg: &[&str]) -> bool {
 
 /// `19107` → ("19107", None); `19107-1234` and `191071234` → ("19107", Some("1234")).
 fn split_zip(t: &str) -> Option<(&str, Option<&str>)> {
+    // byte offsets below are char boundaries only in ASCII (`1234́5-6789` is no ZIP)
+    if !t.is_ascii() {
+        return None;
+    }
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     match t.len() {
         5 if digits(t, 5) => Some((t, None)),

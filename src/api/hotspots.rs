@@ -10,7 +10,7 @@ use geojson::{FeatureCollection, JsonObject};
 use serde_json::json;
 
 use super::error::Problem;
-use super::params::Params;
+use super::params::{anchor, data_version, Params};
 use super::respond::{cached, Rendered, CSV, GEOJSON};
 use super::{ApiError, AppState};
 use crate::analysis::AnalysisError;
@@ -22,7 +22,12 @@ use crate::layers::Filter;
 const ANALYSIS_PARAMS: &[&str] = &["method", "res", "k", "fdr", "eps_m", "min_points"];
 
 /// The hot-spot query a layer's parameters ask for.
-fn query(params: &Params, filter: &Filter, method: Method) -> Result<HotspotQuery, ApiError> {
+fn query(
+    params: &Params,
+    filter: &Filter,
+    method: Method,
+    as_of: i64,
+) -> Result<HotspotQuery, ApiError> {
     let time = |t: Option<i64>| t.and_then(|s| DateTime::from_timestamp(s, 0));
     let mut q = HotspotQuery {
         selection: Selection {
@@ -32,6 +37,7 @@ fn query(params: &Params, filter: &Filter, method: Method) -> Result<HotspotQuer
             status: filter.status,
         },
         method,
+        as_of: Some(as_of),
         ..Default::default()
     };
     match method {
@@ -153,11 +159,18 @@ pub async fn hotspots(
     let snapshot = state.app.index.snapshot();
     let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
     let method = area_method(&params)?;
-    let q = query(&params, &filter, method)?;
+    let as_of = anchor(&snapshot, state.app.config.timezone);
+    let q = query(&params, &filter, method, as_of)?;
+    let version = data_version(&snapshot, &filter.codes, as_of);
     let key = format!("hotspots?{}", raw.as_deref().unwrap_or(""));
-    cached(&state, snapshot, key, &headers, move |state, snapshot| {
-        render_geojson(report(state, snapshot, &q)?, filter.bbox)
-    })
+    cached(
+        &state,
+        snapshot,
+        key,
+        version,
+        &headers,
+        move |state, snapshot| render_geojson(report(state, snapshot, &q)?, filter.bbox),
+    )
     .await
 }
 
@@ -170,11 +183,18 @@ pub async fn repeats(
     let params = Params::parse(raw.as_deref(), &["min_requests"], true)?;
     let snapshot = state.app.index.snapshot();
     let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
-    let q = query(&params, &filter, Method::Repeats)?;
+    let as_of = anchor(&snapshot, state.app.config.timezone);
+    let q = query(&params, &filter, Method::Repeats, as_of)?;
+    let version = data_version(&snapshot, &filter.codes, as_of);
     let key = format!("repeats?{}", raw.as_deref().unwrap_or(""));
-    cached(&state, snapshot, key, &headers, move |state, snapshot| {
-        render_geojson(report(state, snapshot, &q)?, filter.bbox)
-    })
+    cached(
+        &state,
+        snapshot,
+        key,
+        version,
+        &headers,
+        move |state, snapshot| render_geojson(report(state, snapshot, &q)?, filter.bbox),
+    )
     .await
 }
 
@@ -191,23 +211,32 @@ pub async fn work_list(
     let snapshot = state.app.index.snapshot();
     let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
     let method = area_method(&params)?;
-    let q = query(&params, &filter, method)?;
+    let as_of = anchor(&snapshot, state.app.config.timezone);
+    let q = query(&params, &filter, method, as_of)?;
+    let version = data_version(&snapshot, &filter.codes, as_of);
     let key = format!("worklist?{}", raw.as_deref().unwrap_or(""));
-    cached(&state, snapshot, key, &headers, move |state, snapshot| {
-        let tz = state.app.config.timezone;
-        let mut body = Vec::new();
-        match report(state, snapshot, &q)? {
-            Ok(report) => report
-                .write_work_list_csv(&mut body, tz)
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-            Err(_) => {
-                body.extend_from_slice(crate::hotspots::WORK_LIST_COLUMNS.join(",").as_bytes())
+    cached(
+        &state,
+        snapshot,
+        key,
+        version,
+        &headers,
+        move |state, snapshot| {
+            let tz = state.app.config.timezone;
+            let mut body = Vec::new();
+            match report(state, snapshot, &q)? {
+                Ok(report) => report
+                    .write_work_list_csv(&mut body, tz)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                Err(_) => {
+                    body.extend_from_slice(crate::hotspots::WORK_LIST_COLUMNS.join(",").as_bytes())
+                }
             }
-        }
-        if !body.ends_with(b"\n") {
-            body.push(b'\n');
-        }
-        Ok(Rendered::new(body, CSV).download(format!("worklist-{}.csv", method.as_str())))
-    })
+            if !body.ends_with(b"\n") {
+                body.push(b'\n');
+            }
+            Ok(Rendered::new(body, CSV).download(format!("worklist-{}.csv", method.as_str())))
+        },
+    )
     .await
 }

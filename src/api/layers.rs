@@ -10,7 +10,7 @@ use h3o::{CellIndex, Resolution};
 use serde_json::{json, Value};
 
 use super::error::Problem;
-use super::params::{local_time, newest, Params, DEFAULT_DAYS, FILTER_PARAMS};
+use super::params::{anchor, data_version, local_time, Params, DEFAULT_DAYS, FILTER_PARAMS};
 use super::respond::{cached, Rendered, GEOJSON, JSON};
 use super::{ApiError, AppState};
 use crate::hotspots::{collection, feature, multipolygon, pos, round};
@@ -56,15 +56,17 @@ pub async fn catalog(
 ) -> Result<Response, Problem> {
     Params::parse(raw.as_deref(), &[], false)?;
     let snapshot = state.app.index.snapshot();
+    let version = snapshot.generation();
     cached(
         &state,
         snapshot,
         key("layers", &None),
+        version,
         &headers,
         |state, snapshot| {
             let app = &state.app;
             let tz = app.config.timezone;
-            let as_of = newest(snapshot);
+            let as_of = anchor(snapshot, tz);
             let summaries = type_summaries(snapshot, as_of);
             let types: Vec<Value> = summaries
                 .iter()
@@ -157,15 +159,17 @@ pub async fn requests(
     let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
     let limit = params.int("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT)? as usize;
     let page = params.int("page", 1, 1..=1_000_000)? as usize;
+    let as_of = anchor(&snapshot, state.app.config.timezone);
+    let version = data_version(&snapshot, &filter.codes, as_of);
     cached(
         &state,
         snapshot,
         key("requests", &raw),
+        version,
         &headers,
         move |state, snapshot| {
             let app = &state.app;
             let tz = app.config.timezone;
-            let as_of = newest(snapshot);
             let mut found: Vec<(&str, &IndexedRequest)> = Vec::new();
             for_each_match(snapshot, &filter, |code, r| found.push((code, r)));
             found.sort_by(|a, b| b.1.requested.cmp(&a.1.requested).then(a.1.id.cmp(&b.1.id)));
@@ -214,13 +218,15 @@ pub async fn hexbin_layer(
     let res = params.int("res", default_res, HEX_RESOLUTIONS)?;
     let resolution =
         Resolution::try_from(res as u8).map_err(|e| ApiError::bad("res", e.to_string()))?;
+    let as_of = anchor(&snapshot, state.app.config.timezone);
+    let version = data_version(&snapshot, &filter.codes, as_of);
     cached(
         &state,
         snapshot,
         key("hexbins", &raw),
+        version,
         &headers,
         move |_, snapshot| {
-            let as_of = newest(snapshot);
             let bins = hexbins(snapshot, &filter, resolution, as_of);
             let max = bins.first().map_or(0, |b| b.tally.count);
             let features = bins
@@ -285,10 +291,13 @@ pub async fn boundary_layer(
     let snapshot = state.app.index.snapshot();
     let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
     let layer_id = layer_id.to_string();
+    let as_of = anchor(&snapshot, state.app.config.timezone);
+    let version = data_version(&snapshot, &filter.codes, as_of);
     cached(
         &state,
         snapshot,
         key(&format!("boundaries/{layer_id}"), &raw),
+        version,
         &headers,
         move |state, snapshot| {
             let layer = state
@@ -296,7 +305,6 @@ pub async fn boundary_layer(
                 .boundaries
                 .layer(&layer_id)
                 .ok_or_else(|| ApiError::NotFound(format!("no boundary layer {layer_id:?}")))?;
-            let as_of = newest(snapshot);
             let (stats, outside) = district_stats(snapshot, &filter, layer, as_of);
             let max = stats.iter().map(|s| s.per_km2).fold(0.0, f64::max);
             let features = stats

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::open311::{list, parse_bbox, parse_datetime, query_pairs};
@@ -192,19 +192,43 @@ impl Params {
             (Some(s), None) => (Some(s.timestamp()), Some(s.timestamp() + days * DAY)),
             (None, Some(e)) => (Some(e.timestamp() - days * DAY), Some(e.timestamp())),
             _ => {
-                let anchor = newest(snapshot);
+                let anchor = anchor(snapshot, tz);
                 (Some(anchor - days * DAY), Some(anchor))
             }
         })
     }
 }
 
-/// The newest request time in the data (now when there is none): the anchor of default
-/// windows, so an imported history shows up on first look.
-pub fn newest(snapshot: &IndexSnapshot) -> i64 {
-    snapshot
+/// The anchor of default windows and of overdue counts: the end (23:59:59, city time) of
+/// the day of the newest request in the data (today when there is none). An imported history
+/// shows up on first look, and the anchor moves once a day rather than with every request,
+/// so new requests of one type leave the other types' layers cached.
+pub fn anchor(snapshot: &IndexSnapshot, tz: Tz) -> i64 {
+    let newest = snapshot
         .newest_requested()
-        .unwrap_or_else(|| Utc::now().timestamp())
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(Utc::now);
+    let day = newest.with_timezone(&tz).date_naive();
+    day.and_hms_opt(23, 59, 59)
+        .and_then(|t| tz.from_local_datetime(&t).latest())
+        .map_or(newest.timestamp(), |t| t.timestamp())
+}
+
+/// What a layer of `codes` (every type when empty) depends on in the data: those types'
+/// index generations and the anchor. Keys the response cache.
+pub fn data_version(snapshot: &IndexSnapshot, codes: &[String], anchor: i64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    anchor.hash(&mut h);
+    if codes.is_empty() {
+        snapshot.generation().hash(&mut h);
+    } else {
+        for code in codes {
+            code.hash(&mut h);
+            snapshot.of_type(code).map(|t| t.generation()).hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 /// RFC 3339 in the city's zone, or `None`.

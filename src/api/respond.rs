@@ -100,16 +100,19 @@ pub const CONCURRENT_RENDERS: usize = 4;
 /// How long a request waits for a free renderer before a 503.
 pub const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Rendered responses keyed by URL, valid while the index generation is unchanged.
+/// Rendered responses keyed by URL and the version of the data they were rendered from.
+/// Concurrent requests for the same URL and version share one rendering.
 #[derive(Debug)]
 pub struct ResponseCache {
     capacity: usize,
     inner: Mutex<CacheInner>,
 }
 
+type Slot = Arc<tokio::sync::OnceCell<Arc<Rendered>>>;
+
 #[derive(Debug, Default)]
 struct CacheInner {
-    entries: HashMap<String, (u64, Arc<Rendered>)>,
+    entries: HashMap<String, (u64, Slot)>,
     order: VecDeque<String>,
 }
 
@@ -128,24 +131,31 @@ impl ResponseCache {
         }
     }
 
-    /// The cached response for `key` rendered at `generation`.
-    pub fn get(&self, key: &str, generation: u64) -> Option<Arc<Rendered>> {
+    /// The cached response for `key` rendered at `version`, if it is ready.
+    pub fn get(&self, key: &str, version: u64) -> Option<Arc<Rendered>> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         match inner.entries.get(key) {
-            Some((g, r)) if *g == generation => Some(Arc::clone(r)),
+            Some((v, slot)) if *v == version => slot.get().cloned(),
             _ => None,
         }
     }
 
-    /// Stores a response rendered at `generation`.
-    pub fn put(&self, key: String, generation: u64, rendered: Arc<Rendered>) {
+    /// The slot of `key` at `version`: the ready response, or the one being rendered, or a
+    /// new empty slot replacing an older version.
+    fn slot(&self, key: &str, version: u64) -> Slot {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((v, slot)) = inner.entries.get(key) {
+            if *v == version {
+                return Arc::clone(slot);
+            }
+        }
+        let slot: Slot = Arc::default();
         if inner
             .entries
-            .insert(key.clone(), (generation, rendered))
+            .insert(key.to_string(), (version, Arc::clone(&slot)))
             .is_none()
         {
-            inner.order.push_back(key);
+            inner.order.push_back(key.to_string());
         }
         while inner.entries.len() > self.capacity {
             match inner.order.pop_front() {
@@ -155,41 +165,56 @@ impl ResponseCache {
                 None => break,
             }
         }
+        slot
+    }
+
+    /// Stores a response rendered at `version`.
+    pub fn put(&self, key: String, version: u64, rendered: Arc<Rendered>) {
+        let slot = self.slot(&key, version);
+        let _ = slot.set(rendered);
     }
 }
 
 /// Answers from the cache, or renders with `render` from `snapshot` on a blocking thread
-/// (layers are CPU work) and caches the result under the snapshot's generation. `key` must
-/// identify everything else the body depends on.
+/// (layers are CPU work) and caches the result under `version` (see
+/// [`super::params::data_version`]). `key` must identify everything else the body depends
+/// on. Requests arriving while the same key and version render wait for that rendering.
 pub async fn cached<F>(
     state: &AppState,
     snapshot: Arc<IndexSnapshot>,
     key: String,
+    version: u64,
     request: &HeaderMap,
     render: F,
 ) -> Result<Response, Problem>
 where
     F: FnOnce(&AppState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
 {
-    let generation = snapshot.generation();
-    if let Some(hit) = state.responses.get(&key, generation) {
+    let slot = state.responses.slot(&key, version);
+    if let Some(hit) = slot.get() {
         return Ok(hit.respond(request));
     }
-    // Uncached layers are CPU work: a bounded number render at once, so a crawler asking
-    // for endless distinct boxes queues (then gets 503) instead of starving everyone.
-    let permit = tokio::time::timeout(RENDER_WAIT, state.renders.clone().acquire_owned())
-        .await
-        .map_err(|_| ApiError::Busy("the server is busy computing layers; retry shortly".into()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let worker = state.clone();
-    let rendered = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        render(&worker, &snapshot)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let rendered = Arc::new(rendered);
-    state.responses.put(key, generation, Arc::clone(&rendered));
+    let rendered = slot
+        .get_or_try_init(|| async {
+            // Uncached layers are CPU work: a bounded number render at once, so a crawler
+            // asking for endless distinct boxes queues (then gets 503) instead of starving
+            // everyone.
+            let permit = tokio::time::timeout(RENDER_WAIT, state.renders.clone().acquire_owned())
+                .await
+                .map_err(|_| {
+                    ApiError::Busy("the server is busy computing layers; retry shortly".into())
+                })?
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let worker = state.clone();
+            let rendered = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                render(&worker, &snapshot)
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+            Ok::<_, ApiError>(Arc::new(rendered))
+        })
+        .await?;
     Ok(rendered.respond(request))
 }
 

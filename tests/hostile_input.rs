@@ -176,9 +176,20 @@ async fn hostile_http_input_gets_a_clear_4xx_and_changes_nothing() {
         } else {
             http.get(server.url(&case.path))
         };
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
+        let (status, text) = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                (status, response.text().await.unwrap_or_default())
+            }
+            // The server may answer a huge body's headers (413) and close while the client
+            // is still writing it: ask again the way such a client would see the answer.
+            Err(e) if case.body.len() > hotspot::api::MAX_BODY_BYTES => {
+                raw_headers_only(server.addr, &case.path, case.body.len())
+                    .await
+                    .unwrap_or_else(|| panic!("{}: {e}", case.name))
+            }
+            Err(e) => panic!("{}: {e}", case.name),
+        };
         assert_eq!(status, case.status, "{}: {text}", case.name);
         assert!(
             text.to_lowercase().contains(&case.names.to_lowercase()),
@@ -192,6 +203,29 @@ async fn hostile_http_input_gets_a_clear_4xx_and_changes_nothing() {
         "{} hostile HTTP cases answered with a clear 4xx",
         cases.len()
     );
+}
+
+/// Sends only the headers of a POST declaring `length` bytes and reads the answer.
+async fn raw_headers_only(
+    addr: std::net::SocketAddr,
+    path: &str,
+    length: usize,
+) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: {FORM}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.ok()?;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, text))
 }
 
 /// CSV imports: broken rows are reported with line and field; good rows still import.

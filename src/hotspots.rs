@@ -13,8 +13,8 @@ mod report;
 
 pub use cache::{HotspotCache, DEFAULT_CACHE_CAPACITY};
 pub use report::{
-    compute_report, Area, AreaDetail, AreaKind, HotspotQuery, HotspotReport, Parameters,
-    ReportDetail, WorkItem, WORK_LIST_COLUMNS,
+    compute_report, exact_cells, Area, AreaDetail, AreaKind, HotspotQuery, HotspotReport,
+    Parameters, ReportDetail, WorkItem, WORK_LIST_COLUMNS,
 };
 
 use std::io::Write;
@@ -189,6 +189,14 @@ pub fn select_at_least(
         codes: codes.clone(),
         ..Default::default()
     };
+    let most: usize = codes
+        .iter()
+        .filter_map(|c| snapshot.of_type(c))
+        .map(|t| t.len())
+        .sum();
+    out.points.reserve(most);
+    out.cells.reserve(most);
+    out.refs.reserve(most);
     for (ci, code) in codes.iter().enumerate() {
         let Some(t) = snapshot.of_type(code) else {
             continue;

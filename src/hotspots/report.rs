@@ -284,7 +284,7 @@ pub struct HotspotReport {
 /// Each selected request's own H3 cell at `resolution` (the cell its point falls in, which
 /// near cell edges can differ from its finest cell's ancestor): from the index's per-type
 /// cache when the selection came from `snapshot`, else computed from the points.
-fn exact_cells(
+pub fn exact_cells(
     snapshot: &IndexSnapshot,
     sel: &Selected,
     resolution: u8,

@@ -65,6 +65,20 @@ async fn layers_match_independent_counts_of_the_demo_city() {
     assert_eq!(layers["boundaries"].as_array().unwrap().len(), 5);
     assert!(layers["methods"].as_array().unwrap().len() >= 3);
 
+    // Street centerlines for the base map: the config's file as it is.
+    let (status, streets) = get(&client, &server.url("/api/v1/streets.geojson")).await;
+    assert_eq!(status, 200);
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(hotspot::config::bundled("fixtures/demo/streets.geojson"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        streets["features"].as_array().unwrap().len(),
+        file["features"].as_array().unwrap().len()
+    );
+    assert_eq!(layers["city"]["streets"], true);
+
     // Points: the default window is the 90 days ending at the newest request.
     let (status, points) = get(
         &client,
@@ -384,6 +398,8 @@ async fn bad_layer_parameters_are_named_in_a_400() {
     )
     .await;
     assert_eq!(status, 404, "{body}");
+    let (status, body) = get(&client, &server.url("/api/v1/streets.geojson")).await;
+    assert_eq!(status, 404, "a city without a streets file: {body}");
     assert_eq!(server.app.store.count().unwrap(), 0, "nothing stored");
 }
 

@@ -102,7 +102,8 @@ pub async fn catalog(
                 .map(|e| [e.min_lon, e.min_lat, e.max_lon, e.max_lat]);
             let body = json!({
                 "city": {"name": app.config.name, "timezone": tz.name(), "extent": extent,
-                         "basemap": app.config.basemap, "demo": app.config.demo},
+                         "basemap": app.config.basemap, "demo": app.config.demo,
+                         "streets": app.config.streets.is_some()},
                 "as_of": local_time(Some(as_of), tz),
                 "time_extent": {"start": local_time(first, tz), "end": local_time(last, tz)},
                 "total": snapshot.len(),
@@ -322,6 +323,34 @@ pub async fn boundary_layer(
             extra.insert("max_per_km2".into(), json!(round(max)));
             extra.insert("outside".into(), json!(outside));
             geojson_body(features, extra)
+        },
+    )
+    .await
+}
+
+/// `GET /api/v1/streets.geojson`: the city's street centerlines (the config's `streets`
+/// file), drawn under the layers so a zoomed-in map reads like a city without a tile server.
+pub async fn streets(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    Params::parse(raw.as_deref(), &[], false)?;
+    let Some(path) = state.app.config.streets.clone() else {
+        return Err(ApiError::NotFound("this city's config names no streets file".into()).into());
+    };
+    let snapshot = state.app.index.snapshot();
+    cached(
+        &state,
+        snapshot,
+        "streets".into(),
+        0,
+        &headers,
+        move |_, _| {
+            let body = std::fs::read(&path).map_err(|e| {
+                ApiError::Internal(format!("reading streets {}: {e}", path.display()))
+            })?;
+            Ok(Rendered::new(body, GEOJSON))
         },
     )
     .await

@@ -78,6 +78,7 @@ fn api_v1() -> Router<AppState> {
         .route("/layers", get(layers::catalog))
         .route("/requests.geojson", get(layers::requests))
         .route("/hexbins.geojson", get(layers::hexbin_layer))
+        .route("/streets.geojson", get(layers::streets))
         .route("/boundaries/{file}", get(layers::boundary_layer))
         .route("/hotspots.geojson", get(hotspots::hotspots))
         .route("/repeats.geojson", get(hotspots::repeats))

@@ -389,6 +389,15 @@ async function refresh() {
 
 // ---- start ------------------------------------------------------------------------------
 
+async function streetsLayer() {
+  if (!page.catalog.city.streets) return;
+  try {
+    setData(page.map, "streets", await fetchJson("/api/v1/streets.geojson"));
+  } catch (error) {
+    showError(`Streets: ${error.message}`);
+  }
+}
+
 async function baseLayer() {
   const limits = page.catalog.boundaries.find((l) => /city|limit|boundary/.test(l.id)) || page.catalog.boundaries[0];
   if (!limits) return;
@@ -425,7 +434,7 @@ async function start() {
     refreshPoints();
     updateExports();
   });
-  await baseLayer();
+  await Promise.all([baseLayer(), streetsLayer()]);
   await refresh();
 }
 

@@ -60,11 +60,18 @@ export function createMap(container, city, view) {
 
 /** Adds the sources and layers, bottom to top. Call once the style has loaded. */
 export function addLayers(map) {
-  for (const id of ["base", "districts", "analysis", "regions", "points"]) {
+  for (const id of ["base", "streets", "districts", "analysis", "regions", "points"]) {
     map.addSource(id, { type: "geojson", data: EMPTY });
   }
   map.addLayer({ id: "base-fill", type: "fill", source: "base", paint: { "fill-color": "#ffffff", "fill-opacity": 0.7 } });
   map.addLayer({ id: "base-line", type: "line", source: "base", paint: { "line-color": "#7b8794", "line-width": 1.5 } });
+  map.addLayer({
+    id: "streets-line", type: "line", source: "streets", minzoom: 12,
+    paint: {
+      "line-color": "#c3cbd3",
+      "line-width": ["interpolate", ["linear"], ["zoom"], 12, 0.5, 16, 3, 18, 8],
+    },
+  });
   map.addLayer({
     id: "districts-fill", type: "fill", source: "districts",
     paint: { "fill-color": rampExpression("per_km2", 1), "fill-opacity": 0.45 },

@@ -180,11 +180,12 @@ pub fn select_at_least(
         }
     }
     let codes = resolve_types(snapshot, catalog, &sel.types)?;
-    let (start, end) = (
-        sel.start.map(|t| t.timestamp()),
-        sel.end.map(|t| t.timestamp()),
-    );
-    let windowed = start.is_some() || end.is_some();
+    let filter = crate::layers::Filter {
+        start: sel.start.map(|t| t.timestamp()),
+        end: sel.end.map(|t| t.timestamp()),
+        status: sel.status,
+        ..Default::default()
+    };
     let mut out = Selected {
         codes: codes.clone(),
         ..Default::default()
@@ -202,11 +203,7 @@ pub fn select_at_least(
             continue;
         };
         for (i, r) in t.requests().iter().enumerate() {
-            let in_window = match r.requested {
-                Some(at) => start.is_none_or(|s| at >= s) && end.is_none_or(|e| at <= e),
-                None => !windowed,
-            };
-            if in_window && sel.status.is_none_or(|s| s == r.status) {
+            if filter.admits(r) {
                 out.points.push(Coord { x: r.lon, y: r.lat });
                 out.cells.push(r.cell);
                 out.refs.push(RequestRef {
@@ -327,22 +324,25 @@ pub(crate) fn csv_io(e: csv::Error) -> HotspotError {
     HotspotError::Io(std::io::Error::other(e))
 }
 
+/// An H3 cell's boundary as a closed, counter-clockwise GeoJSON ring.
+pub(crate) fn cell_ring(cell: h3o::CellIndex) -> Vec<Position> {
+    let boundary = cell.boundary();
+    boundary
+        .iter()
+        .chain(boundary.iter().take(1))
+        .map(|ll| pos(ll.lng(), ll.lat()))
+        .collect()
+}
+
 /// Gi* cells (kind `cell`) and dissolved regions (kind `hot_region` / `cold_region`) as GeoJSON.
 pub fn gistar_geojson(result: &GiStarResult, regions: &[Region]) -> FeatureCollection {
     let mut features: Vec<Feature> = result
         .cells
         .iter()
         .map(|c| {
-            let ring: Vec<Position> = c
-                .cell
-                .boundary()
-                .iter()
-                .chain(c.cell.boundary().iter().take(1))
-                .map(|ll| pos(ll.lng(), ll.lat()))
-                .collect();
             feature(
                 GeometryValue::Polygon {
-                    coordinates: vec![ring],
+                    coordinates: vec![cell_ring(c.cell)],
                 },
                 json!({"kind": "cell", "h3": c.cell.to_string(), "count": c.count, "z": round(c.z),
                        "p": c.p, "bin": c.bin, "neighbours": c.neighbours}),

@@ -74,7 +74,7 @@ impl IndexedRequest {
 
     /// Open past its SLA due time at `now` (unix seconds).
     pub fn is_overdue(&self, now: i64) -> bool {
-        self.status == Status::Open && self.expected.is_some_and(|due| now > due)
+        crate::analysis::SlaTimes::from(self).is_overdue(now)
     }
 
     /// The request's cell's ancestor at `resolution` (≤ [`BASE_RESOLUTION`]). H3 cells do

@@ -46,6 +46,25 @@ impl ApiError {
     }
 }
 
+impl From<crate::hotspots::HotspotError> for ApiError {
+    fn from(e: crate::hotspots::HotspotError) -> ApiError {
+        use crate::analysis::AnalysisError;
+        use crate::hotspots::HotspotError;
+        match e {
+            HotspotError::UnknownType(name, _) => ApiError::bad(
+                "type",
+                format!("{name:?} is not a service code, name or alias of this city (see /api/v1/layers)"),
+            ),
+            HotspotError::ReversedWindow => ApiError::bad("end", "is before start"),
+            HotspotError::Analysis(AnalysisError::InvalidParameter { name, reason }) => {
+                ApiError::bad(name, reason)
+            }
+            e @ HotspotError::TooFew { .. } => ApiError::bad("type", e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
         ApiError::Internal(e.to_string())

@@ -10,10 +10,9 @@ use geojson::{FeatureCollection, JsonObject};
 use serde_json::json;
 
 use super::error::Problem;
-use super::params::{anchor, data_version, Params};
+use super::params::Params;
 use super::respond::{cached, Rendered, CSV, GEOJSON};
 use super::{ApiError, AppState};
-use crate::analysis::AnalysisError;
 use crate::hotspots::{HotspotError, HotspotQuery, HotspotReport, Method, Selection};
 use crate::index::IndexSnapshot;
 use crate::layers::Filter;
@@ -95,15 +94,7 @@ fn report(
     {
         Ok(r) => Ok(Ok(r)),
         Err(e @ HotspotError::TooFew { .. }) => Ok(Err(e.to_string())),
-        Err(HotspotError::UnknownType(t, _)) => Err(ApiError::bad(
-            "type",
-            format!("{t:?} is not a type in the data"),
-        )),
-        Err(HotspotError::ReversedWindow) => Err(ApiError::bad("end", "is before start")),
-        Err(HotspotError::Analysis(AnalysisError::InvalidParameter { name, reason })) => {
-            Err(ApiError::bad(name, reason))
-        }
-        Err(other) => Err(ApiError::Internal(other.to_string())),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -149,27 +140,46 @@ fn render_geojson(
     Ok(Rendered::new(body, GEOJSON))
 }
 
+/// A ranked-areas layer as GeoJSON: `route` names it in the cache, `method` picks the
+/// analysis from the parameters.
+async fn report_layer(
+    state: AppState,
+    raw: Option<String>,
+    headers: HeaderMap,
+    route: &str,
+    allowed: &[&str],
+    method: impl FnOnce(&Params) -> Result<Method, ApiError>,
+) -> Result<Response, Problem> {
+    let params = Params::parse(raw.as_deref(), allowed, true)?;
+    let method = method(&params)?;
+    let scope = params.scope(&state.app)?;
+    let q = query(&params, &scope.filter, method, scope.as_of)?;
+    let bbox = scope.filter.bbox;
+    let key = format!("{route}?{}", raw.as_deref().unwrap_or(""));
+    cached(
+        &state,
+        scope.snapshot,
+        key,
+        scope.version,
+        &headers,
+        move |state, snapshot| render_geojson(report(state, snapshot, &q)?, bbox),
+    )
+    .await
+}
+
 /// `GET /api/v1/hotspots.geojson`.
 pub async fn hotspots(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let params = Params::parse(raw.as_deref(), ANALYSIS_PARAMS, true)?;
-    let snapshot = state.app.index.snapshot();
-    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
-    let method = area_method(&params)?;
-    let as_of = anchor(&snapshot, state.app.config.timezone);
-    let q = query(&params, &filter, method, as_of)?;
-    let version = data_version(&snapshot, &filter.codes, as_of);
-    let key = format!("hotspots?{}", raw.as_deref().unwrap_or(""));
-    cached(
-        &state,
-        snapshot,
-        key,
-        version,
-        &headers,
-        move |state, snapshot| render_geojson(report(state, snapshot, &q)?, filter.bbox),
+    report_layer(
+        state,
+        raw,
+        headers,
+        "hotspots",
+        ANALYSIS_PARAMS,
+        area_method,
     )
     .await
 }
@@ -180,21 +190,9 @@ pub async fn repeats(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let params = Params::parse(raw.as_deref(), &["min_requests"], true)?;
-    let snapshot = state.app.index.snapshot();
-    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
-    let as_of = anchor(&snapshot, state.app.config.timezone);
-    let q = query(&params, &filter, Method::Repeats, as_of)?;
-    let version = data_version(&snapshot, &filter.codes, as_of);
-    let key = format!("repeats?{}", raw.as_deref().unwrap_or(""));
-    cached(
-        &state,
-        snapshot,
-        key,
-        version,
-        &headers,
-        move |state, snapshot| render_geojson(report(state, snapshot, &q)?, filter.bbox),
-    )
+    report_layer(state, raw, headers, "repeats", &["min_requests"], |_| {
+        Ok(Method::Repeats)
+    })
     .await
 }
 
@@ -208,18 +206,15 @@ pub async fn work_list(
     if params.get("bbox").is_some() {
         return Err(ApiError::bad("bbox", "a work list covers the whole city; drop bbox").into());
     }
-    let snapshot = state.app.index.snapshot();
-    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
     let method = area_method(&params)?;
-    let as_of = anchor(&snapshot, state.app.config.timezone);
-    let q = query(&params, &filter, method, as_of)?;
-    let version = data_version(&snapshot, &filter.codes, as_of);
+    let scope = params.scope(&state.app)?;
+    let q = query(&params, &scope.filter, method, scope.as_of)?;
     let key = format!("worklist?{}", raw.as_deref().unwrap_or(""));
     cached(
         &state,
-        snapshot,
+        scope.snapshot,
         key,
-        version,
+        scope.version,
         &headers,
         move |state, snapshot| {
             let tz = state.app.config.timezone;

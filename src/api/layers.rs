@@ -5,15 +5,15 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use geojson::{GeometryValue, JsonObject, Position};
-use h3o::{CellIndex, Resolution};
+use geojson::{GeometryValue, JsonObject};
+use h3o::Resolution;
 use serde_json::{json, Value};
 
 use super::error::Problem;
-use super::params::{anchor, data_version, local_time, Params, DEFAULT_DAYS, FILTER_PARAMS};
+use super::params::{anchor, local_time, Params, Scope, DEFAULT_DAYS, FILTER_PARAMS};
 use super::respond::{cached, Rendered, GEOJSON, JSON};
 use super::{ApiError, AppState};
-use crate::hotspots::{collection, feature, multipolygon, pos, round};
+use crate::hotspots::{cell_ring, collection, feature, multipolygon, pos, round};
 use crate::index::IndexedRequest;
 use crate::layers::{district_stats, for_each_match, hexbins, type_summaries, Tally};
 
@@ -156,12 +156,14 @@ pub async fn requests(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let params = Params::parse(raw.as_deref(), &["limit", "page"], true)?;
-    let snapshot = state.app.index.snapshot();
-    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
+    let Scope {
+        snapshot,
+        filter,
+        as_of,
+        version,
+    } = params.scope(&state.app)?;
     let limit = params.int("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT)? as usize;
     let page = params.int("page", 1, 1..=1_000_000)? as usize;
-    let as_of = anchor(&snapshot, state.app.config.timezone);
-    let version = data_version(&snapshot, &filter.codes, as_of);
     cached(
         &state,
         snapshot,
@@ -212,15 +214,17 @@ pub async fn hexbin_layer(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let params = Params::parse(raw.as_deref(), &["res"], true)?;
-    let snapshot = state.app.index.snapshot();
-    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
+    let Scope {
+        snapshot,
+        filter,
+        as_of,
+        version,
+    } = params.scope(&state.app)?;
     let default_res = i64::from(state.app.config.h3_resolution)
         .clamp(*HEX_RESOLUTIONS.start(), *HEX_RESOLUTIONS.end());
     let res = params.int("res", default_res, HEX_RESOLUTIONS)?;
     let resolution =
         Resolution::try_from(res as u8).map_err(|e| ApiError::bad("res", e.to_string()))?;
-    let as_of = anchor(&snapshot, state.app.config.timezone);
-    let version = data_version(&snapshot, &filter.codes, as_of);
     cached(
         &state,
         snapshot,
@@ -235,7 +239,7 @@ pub async fn hexbin_layer(
                 .map(|b| {
                     feature(
                         GeometryValue::Polygon {
-                            coordinates: vec![hexagon(b.cell)],
+                            coordinates: vec![cell_ring(b.cell)],
                         },
                         merge(json!({"h3": b.cell.to_string()}), tally_json(&b.tally)),
                     )
@@ -248,16 +252,6 @@ pub async fn hexbin_layer(
         },
     )
     .await
-}
-
-/// A cell's boundary as a closed, counter-clockwise ring.
-pub fn hexagon(cell: CellIndex) -> Vec<Position> {
-    let boundary = cell.boundary();
-    boundary
-        .iter()
-        .chain(boundary.iter().take(1))
-        .map(|ll| pos(ll.lng(), ll.lat()))
-        .collect()
 }
 
 /// `GET /api/v1/boundaries/{layer}.geojson`: the layer's districts with count, open,
@@ -289,11 +283,13 @@ pub async fn boundary_layer(
         .into());
     }
     let params = Params::parse(raw.as_deref(), &[], true)?;
-    let snapshot = state.app.index.snapshot();
-    let filter = params.filter(&snapshot, &state.app.catalog, state.app.config.timezone)?;
+    let Scope {
+        snapshot,
+        filter,
+        as_of,
+        version,
+    } = params.scope(&state.app)?;
     let layer_id = layer_id.to_string();
-    let as_of = anchor(&snapshot, state.app.config.timezone);
-    let version = data_version(&snapshot, &filter.codes, as_of);
     cached(
         &state,
         snapshot,

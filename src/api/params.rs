@@ -8,7 +8,8 @@ use chrono_tz::Tz;
 
 use super::open311::{list, parse_bbox, parse_datetime, query_pairs};
 use super::ApiError;
-use crate::catalog::{slug, Catalog};
+use crate::catalog::Catalog;
+use crate::hotspots::resolve_types;
 use crate::index::IndexSnapshot;
 use crate::layers::{Filter, DAY};
 use crate::model::Status;
@@ -143,23 +144,11 @@ impl Params {
 
     /// Service codes named by `type` (codes, names or source aliases, comma-separated).
     fn types(&self, snapshot: &IndexSnapshot, catalog: &Catalog) -> Result<Vec<String>, ApiError> {
-        let mut codes = Vec::new();
-        for name in list(&self.0, "type") {
-            let code = catalog
-                .lookup(&name)
-                .map(|s| s.code.clone())
-                .unwrap_or_else(|| slug(&name));
-            if snapshot.of_type(&code).is_none() && catalog.get(&code).is_none() {
-                return Err(ApiError::bad(
-                    "type",
-                    format!("{name:?} is not a service code, name or alias of this city (see /api/v1/layers)"),
-                ));
-            }
-            if !codes.contains(&code) {
-                codes.push(code);
-            }
+        let names = list(&self.0, "type");
+        if names.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(codes)
+        Ok(resolve_types(snapshot, catalog, &names)?)
     }
 
     fn window(
@@ -195,6 +184,32 @@ impl Params {
                 let anchor = anchor(snapshot, tz);
                 (Some(anchor - days * DAY), Some(anchor))
             }
+        })
+    }
+}
+
+/// What a layer request sees of the data: the snapshot it reads, its filter, the anchor its
+/// overdue counts are measured at, and the version keying its cached response.
+pub struct Scope {
+    pub snapshot: std::sync::Arc<IndexSnapshot>,
+    pub filter: Filter,
+    pub as_of: i64,
+    pub version: u64,
+}
+
+impl Params {
+    /// The [`Scope`] of this query on the app's current index.
+    pub fn scope(&self, app: &crate::app::App) -> Result<Scope, ApiError> {
+        let snapshot = app.index.snapshot();
+        let tz = app.config.timezone;
+        let filter = self.filter(&snapshot, &app.catalog, tz)?;
+        let as_of = anchor(&snapshot, tz);
+        let version = data_version(&snapshot, &filter.codes, as_of);
+        Ok(Scope {
+            snapshot,
+            filter,
+            as_of,
+            version,
         })
     }
 }

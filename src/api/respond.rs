@@ -131,15 +131,6 @@ impl ResponseCache {
         }
     }
 
-    /// The cached response for `key` rendered at `version`, if it is ready.
-    pub fn get(&self, key: &str, version: u64) -> Option<Arc<Rendered>> {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        match inner.entries.get(key) {
-            Some((v, slot)) if *v == version => slot.get().cloned(),
-            _ => None,
-        }
-    }
-
     /// The slot of `key` at `version`: the ready response, or the one being rendered, or a
     /// new empty slot replacing an older version.
     fn slot(&self, key: &str, version: u64) -> Slot {
@@ -166,12 +157,6 @@ impl ResponseCache {
             }
         }
         slot
-    }
-
-    /// Stores a response rendered at `version`.
-    pub fn put(&self, key: String, version: u64, rendered: Arc<Rendered>) {
-        let slot = self.slot(&key, version);
-        let _ = slot.set(rendered);
     }
 }
 
@@ -221,6 +206,23 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl ResponseCache {
+        /// The cached response for `key` rendered at `version`, if it is ready.
+        pub fn get(&self, key: &str, version: u64) -> Option<Arc<Rendered>> {
+            let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            match inner.entries.get(key) {
+                Some((v, slot)) if *v == version => slot.get().cloned(),
+                _ => None,
+            }
+        }
+
+        /// Stores a response rendered at `version`.
+        pub fn put(&self, key: String, version: u64, rendered: Arc<Rendered>) {
+            let slot = self.slot(&key, version);
+            let _ = slot.set(rendered);
+        }
+    }
 
     #[test]
     fn etag_matches_and_304() {

@@ -216,25 +216,7 @@ fn check_form_utf8(text: &str) -> Result<(), ApiError> {
 
 /// `application/x-www-form-urlencoded` decoding of one name or value to bytes.
 fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
+    percent_encoding::percent_decode_str(&text.replace('+', " ")).collect()
 }
 
 fn unique_pairs(pairs: Vec<(String, String)>) -> Result<BTreeMap<String, String>, ApiError> {

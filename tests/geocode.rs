@@ -7,7 +7,6 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use hotspot::app::App;
 use hotspot::config::Config;
@@ -431,40 +430,26 @@ fn cli_geocodes_one_address_and_a_batch() {
 
 // ---------------------------------------------------------------- HTTP
 
+/// The demo city served with its geocoder, and the data directory it lives in.
 struct Server {
-    addr: std::net::SocketAddr,
-    app: Arc<App>,
-    task: tokio::task::JoinHandle<()>,
+    inner: common::TestServer,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+impl std::ops::Deref for Server {
+    type Target = common::TestServer;
+    fn deref(&self) -> &common::TestServer {
+        &self.inner
     }
 }
 
 async fn start_demo() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::load(&demo_config(dir.path())).unwrap();
-    let app = Arc::new(App::open(config, dir.path()).unwrap());
+    let app = App::open(config, dir.path()).unwrap();
     assert!(app.geocoder.is_some());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = hotspot::api::router(Arc::clone(&app));
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
     Server {
-        addr,
-        app,
-        task,
+        inner: common::serve(app).await,
         _dir: dir,
     }
 }

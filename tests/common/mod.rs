@@ -51,7 +51,12 @@ impl Drop for TestServer {
 /// Opens the app on `data` with the test config and serves it on 127.0.0.1 (free port).
 pub async fn start(data: &Path) -> TestServer {
     let config = Config::load(&test_config(data)).unwrap();
-    let app = Arc::new(App::open(config, data).unwrap());
+    serve(App::open(config, data).unwrap()).await
+}
+
+/// Serves `app` on 127.0.0.1 (free port).
+pub async fn serve(app: App) -> TestServer {
+    let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = hotspot::api::router(Arc::clone(&app));
@@ -81,14 +86,7 @@ pub async fn start_demo(data: &Path) -> TestServer {
     let config = Config::demo().unwrap();
     let app = App::open(config, data).unwrap();
     app.seed_demo_if_empty().unwrap();
-    let app = Arc::new(app);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = hotspot::api::router(Arc::clone(&app));
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    TestServer { addr, app, task }
+    serve(app).await
 }
 
 /// Starts `hotspot serve` on a free port and returns it with the base URL.

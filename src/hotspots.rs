@@ -27,8 +27,8 @@ use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, P
 use serde_json::json;
 
 use crate::analysis::{
-    dbscan, gistar_h3, hot_cold_regions, AnalysisError, DbscanParams, DbscanResult, GiStarParams,
-    GiStarResult, Region,
+    dbscan, gistar_from_counts, gistar_h3, hot_cold_regions, worker_threads, AnalysisError,
+    CellCounts, DbscanParams, DbscanResult, GiStarParams, GiStarResult, Region,
 };
 use crate::catalog::{slug, Catalog};
 use crate::index::IndexSnapshot;
@@ -174,18 +174,7 @@ pub fn select_at_least(
     sel: &Selection,
     minimum: usize,
 ) -> Result<Selected, HotspotError> {
-    if let (Some(s), Some(e)) = (sel.start, sel.end) {
-        if s > e {
-            return Err(HotspotError::ReversedWindow);
-        }
-    }
-    let codes = resolve_types(snapshot, catalog, &sel.types)?;
-    let filter = crate::layers::Filter {
-        start: sel.start.map(|t| t.timestamp()),
-        end: sel.end.map(|t| t.timestamp()),
-        status: sel.status,
-        ..Default::default()
-    };
+    let (codes, filter) = selection_filter(snapshot, catalog, sel)?;
     let mut out = Selected {
         codes: codes.clone(),
         ..Default::default()
@@ -214,22 +203,48 @@ pub fn select_at_least(
         }
     }
     if out.points.len() < minimum {
-        let window = match (sel.start, sel.end) {
-            (None, None) => "all time".to_string(),
-            (s, e) => format!(
-                "{} to {}",
-                s.map(|t| t.to_rfc3339()).unwrap_or_else(|| "…".into()),
-                e.map(|t| t.to_rfc3339()).unwrap_or_else(|| "…".into())
-            ),
-        };
-        return Err(HotspotError::TooFew {
-            found: out.points.len(),
-            minimum,
-            types: codes.join(","),
-            window,
-        });
+        return Err(too_few(sel, &codes, out.points.len(), minimum));
     }
     Ok(out)
+}
+
+/// The selection's service codes and its window/status filter.
+fn selection_filter(
+    snapshot: &IndexSnapshot,
+    catalog: &Catalog,
+    sel: &Selection,
+) -> Result<(Vec<String>, crate::layers::Filter), HotspotError> {
+    if let (Some(s), Some(e)) = (sel.start, sel.end) {
+        if s > e {
+            return Err(HotspotError::ReversedWindow);
+        }
+    }
+    let codes = resolve_types(snapshot, catalog, &sel.types)?;
+    let filter = crate::layers::Filter {
+        start: sel.start.map(|t| t.timestamp()),
+        end: sel.end.map(|t| t.timestamp()),
+        status: sel.status,
+        ..Default::default()
+    };
+    Ok((codes, filter))
+}
+
+/// The error for a selection of `found` requests, under `minimum`.
+fn too_few(sel: &Selection, codes: &[String], found: usize, minimum: usize) -> HotspotError {
+    let window = match (sel.start, sel.end) {
+        (None, None) => "all time".to_string(),
+        (s, e) => format!(
+            "{} to {}",
+            s.map(|t| t.to_rfc3339()).unwrap_or_else(|| "…".into()),
+            e.map(|t| t.to_rfc3339()).unwrap_or_else(|| "…".into())
+        ),
+    };
+    HotspotError::TooFew {
+        found,
+        minimum,
+        types: codes.join(","),
+        window,
+    }
 }
 
 impl Selected {
@@ -276,6 +291,88 @@ pub fn run_gistar(
     let result = gistar_h3(sel.cells.iter().copied(), params)?;
     let regions = hot_cold_regions(&result.cells)?;
     Ok((result, regions))
+}
+
+/// Gi* straight from the index: counts each selected request in its own H3 cell at
+/// `params.resolution` (the index's per-type cell cache) on all worker threads, without
+/// materializing the selection, then runs Gi*, FDR and the hot/cold regions. Same result as
+/// [`select`] + [`exact_cells`] + [`crate::analysis::gistar_h3`] + regions.
+///
+/// # Errors
+/// As [`select`] (unknown type, reversed window, fewer than [`MIN_REQUESTS`]) and as Gi*.
+pub fn gistar_indexed(
+    snapshot: &IndexSnapshot,
+    catalog: &Catalog,
+    sel: &Selection,
+    params: &GiStarParams<'_>,
+) -> Result<(GiStarResult, Vec<Region>), HotspotError> {
+    let counts = count_cells(snapshot, catalog, sel, params.resolution)?;
+    let result = gistar_from_counts(&counts, params)?;
+    let regions = hot_cold_regions(&result.cells)?;
+    Ok((result, regions))
+}
+
+/// Selected requests per H3 cell at `resolution`, each in the cell its point falls in.
+pub fn count_cells(
+    snapshot: &IndexSnapshot,
+    catalog: &Catalog,
+    sel: &Selection,
+    resolution: u8,
+) -> Result<CellCounts, HotspotError> {
+    let res = h3o::Resolution::try_from(resolution)
+        .map_err(|e| AnalysisError::param("res", e.to_string()))?;
+    let (codes, filter) = selection_filter(snapshot, catalog, sel)?;
+    let mut total = CellCounts::default();
+    let mut found = 0usize;
+    for code in &codes {
+        let Some(t) = snapshot.of_type(code) else {
+            continue;
+        };
+        let (requests, cells) = (t.requests(), t.cells_at(res));
+        let chunk = requests.len().div_ceil(worker_threads()).max(1);
+        let parts: Vec<(CellCounts, usize)> = std::thread::scope(|s| {
+            let handles: Vec<_> = requests
+                .chunks(chunk)
+                .zip(cells.chunks(chunk))
+                .map(|(rs, cs)| s.spawn(|| count_admitted(rs, cs, &filter)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for (part, n) in parts {
+            found += n;
+            if total.is_empty() {
+                total = part;
+                continue;
+            }
+            for (cell, k) in part {
+                *total.entry(cell).or_insert(0) += k;
+            }
+        }
+    }
+    if found < MIN_REQUESTS {
+        return Err(too_few(sel, &codes, found, MIN_REQUESTS));
+    }
+    Ok(total)
+}
+
+/// Counts the requests `filter` admits per cell (`cells[i]` is `requests[i]`'s cell).
+fn count_admitted(
+    requests: &[crate::index::IndexedRequest],
+    cells: &[h3o::CellIndex],
+    filter: &crate::layers::Filter,
+) -> (CellCounts, usize) {
+    let mut counts = CellCounts::default();
+    let mut n = 0;
+    for (r, &cell) in requests.iter().zip(cells) {
+        if filter.admits(r) {
+            *counts.entry(u64::from(cell)).or_insert(0) += 1;
+            n += 1;
+        }
+    }
+    (counts, n)
 }
 
 /// DBSCAN over the selection.

@@ -132,12 +132,9 @@ impl TypeIndex {
     /// (computed once per resolution, then kept current).
     pub fn cells_at(&self, resolution: Resolution) -> &[CellIndex] {
         self.cells[u8::from(resolution) as usize].get_or_init(|| {
-            Arc::new(
-                self.requests
-                    .iter()
-                    .map(|r| r.exact_cell(resolution))
-                    .collect(),
-            )
+            Arc::new(crate::analysis::par_map(&self.requests, |_, r| {
+                r.exact_cell(resolution)
+            }))
         })
     }
 

@@ -571,3 +571,83 @@ fn cli_repeats_over_several_types() {
     let (ok, _, err) = hotspot_cmd(&["--data", data, "--method", "repeats", "--min-requests", "1"]);
     assert!(!ok && err.contains("min_requests"), "{err}");
 }
+
+/// Gi* counted straight from the index equals the materialized path (select, each point's
+/// own cell, Gi*) and a count computed here from the points, for several selections.
+#[test]
+fn gistar_from_the_index_matches_the_materialized_path() {
+    use hotspot::analysis::gistar_h3;
+    use hotspot::hotspots::{count_cells, exact_cells, gistar_indexed};
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(dir.path());
+    let snapshot = app.index.snapshot();
+    let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+    let selections = [
+        Selection {
+            types: vec!["streetlight".into()],
+            ..Default::default()
+        },
+        Selection {
+            types: vec!["illegal_dumping".into(), "graffiti".into()],
+            start: at("2026-05-01T00:00:00Z"),
+            end: at("2026-08-31T23:59:59Z"),
+            status: None,
+        },
+        Selection {
+            types: vec![],
+            start: at("2026-01-01T00:00:00Z"),
+            end: None,
+            status: Some(Status::Open),
+        },
+    ];
+    for (res, sel) in [
+        (9u8, &selections[0]),
+        (8, &selections[1]),
+        (10, &selections[2]),
+    ] {
+        let params = GiStarParams {
+            resolution: res,
+            ..Default::default()
+        };
+        let (fast, fast_regions) = gistar_indexed(&snapshot, &app.catalog, sel, &params).unwrap();
+        let chosen = select(&snapshot, &app.catalog, sel).unwrap();
+        let cells = exact_cells(&snapshot, &chosen, res).unwrap();
+        let slow = gistar_h3(cells.iter().copied(), &params).unwrap();
+        assert_eq!(fast, slow, "res {res}, {sel:?}");
+        assert_eq!(
+            fast_regions,
+            hotspot::analysis::hot_cold_regions(&slow.cells).unwrap()
+        );
+        // independent count: each selected point's own cell
+        let h3res = h3o::Resolution::try_from(res).unwrap();
+        let mut expected = std::collections::BTreeMap::<u64, u64>::new();
+        for p in &chosen.points {
+            let cell = h3o::LatLng::new(p.y, p.x).unwrap().to_cell(h3res);
+            *expected.entry(u64::from(cell)).or_default() += 1;
+        }
+        let counted: std::collections::BTreeMap<u64, u64> =
+            count_cells(&snapshot, &app.catalog, sel, res)
+                .unwrap()
+                .into_iter()
+                .collect();
+        assert_eq!(counted, expected, "res {res}, {sel:?}");
+        assert_eq!(
+            fast.cells.iter().map(|c| c.count).sum::<u64>(),
+            chosen.points.len() as u64
+        );
+    }
+    let too_narrow = Selection {
+        types: vec!["streetlight".into()],
+        start: at("2026-10-31T23:00:00Z"),
+        end: at("2026-10-31T23:59:59Z"),
+        status: None,
+    };
+    let err = gistar_indexed(
+        &snapshot,
+        &app.catalog,
+        &too_narrow,
+        &GiStarParams::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("at least 30"), "{err}");
+}

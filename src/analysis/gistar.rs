@@ -227,6 +227,30 @@ pub fn gistar_h3(
     gistar_counts(&counts, res, params)
 }
 
+/// Points per H3 cell: `u64::from(cell)` → count.
+pub type CellCounts = IntMap<u64, u64>;
+
+/// Gi* on H3 cells from per-cell point counts (every cell at `params.resolution`), e.g.
+/// counted straight from the index by [`crate::hotspots::gistar_indexed`].
+///
+/// # Errors
+/// As [`gistar_h3`], and for a key that is not an H3 cell at the resolution.
+pub fn gistar_from_counts(
+    counts: &CellCounts,
+    params: &GiStarParams<'_>,
+) -> Result<GiStarResult, AnalysisError> {
+    let res = params.validate()?;
+    if let Some(&bad) = counts
+        .keys()
+        .find(|&&c| CellIndex::try_from(c).map_or(true, |cell| cell.resolution() != res))
+    {
+        return Err(AnalysisError::InvalidInput(format!(
+            "count key {bad:#x} is not an H3 cell at resolution {res}"
+        )));
+    }
+    gistar_counts(counts, res, params)
+}
+
 /// Gi* on H3 cells from WGS84 points (`x` = longitude, `y` = latitude).
 ///
 /// # Errors

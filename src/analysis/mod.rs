@@ -29,7 +29,10 @@ pub mod sla;
 pub use dbscan::{dbscan, Cluster, DbscanParams, DbscanResult};
 pub use defaults::auto_resolution;
 pub use fdr::{benjamini_hochberg_threshold, bins};
-pub use gistar::{gi_star, gistar_h3, gistar_points, CellStat, GiStar, GiStarParams, GiStarResult};
+pub use gistar::{
+    gi_star, gistar_from_counts, gistar_h3, gistar_points, CellCounts, CellStat, GiStar,
+    GiStarParams, GiStarResult,
+};
 pub use regions::{hot_cold_regions, Region, RegionKind};
 pub use repeats::{repeat_addresses, RepeatGroup, RepeatInput};
 pub use sla::{priority_order, summarize, PriorityInput, SlaSummary, SlaTimes};
@@ -78,7 +81,7 @@ impl AnalysisError {
 /// A fast, deterministic hasher for integer keys (H3 indexes, grid keys):
 /// a multiply–xorshift mix; not DoS-resistant, which is fine for cell ids.
 #[derive(Default, Clone, Copy)]
-pub(crate) struct IntHasher(u64);
+pub struct IntHasher(u64);
 
 impl std::hash::Hasher for IntHasher {
     fn finish(&self) -> u64 {
@@ -96,8 +99,7 @@ impl std::hash::Hasher for IntHasher {
 }
 
 /// Hash map keyed by integers with [`IntHasher`].
-pub(crate) type IntMap<K, V> =
-    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
+pub type IntMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
 
 /// Checks one WGS84 lon/lat coordinate (`x` = longitude, `y` = latitude, degrees).
 pub(crate) fn check_lon_lat(i: usize, c: geo::Coord<f64>) -> Result<(), AnalysisError> {

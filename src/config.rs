@@ -90,6 +90,8 @@ struct ConfigFile {
     basemap: Option<String>,
     #[serde(default)]
     demo: bool,
+    #[serde(default = "default_layer_refresh_ms")]
+    layer_refresh_ms: u64,
 }
 
 fn default_timezone() -> String {
@@ -99,6 +101,13 @@ fn default_timezone() -> String {
 fn default_resolution() -> u8 {
     9
 }
+
+fn default_layer_refresh_ms() -> u64 {
+    1_000
+}
+
+/// Longest `layer_refresh_ms` accepted (10 minutes).
+pub const MAX_LAYER_REFRESH_MS: u64 = 600_000;
 
 /// A loaded city configuration; relative paths are resolved against the file's folder.
 #[derive(Debug, Clone)]
@@ -131,6 +140,10 @@ pub struct Config {
     pub basemap: Option<String>,
     /// True for the bundled demo city: an empty data directory is seeded with its requests.
     pub demo: bool,
+    /// How long a rendered map layer may be served after new requests of its types arrived
+    /// (at least; longer for layers that take long to compute, see
+    /// `api::respond::ResponseCache`). 0 = always re-render before answering.
+    pub layer_refresh_ms: u64,
     /// The file this was read from.
     pub path: PathBuf,
 }
@@ -164,6 +177,12 @@ impl Config {
         if !(0..=15).contains(&file.h3_resolution) {
             return Err(invalid("h3_resolution", "must be 0 to 15".into()));
         }
+        if file.layer_refresh_ms > MAX_LAYER_REFRESH_MS {
+            return Err(invalid(
+                "layer_refresh_ms",
+                format!("must be 0 to {MAX_LAYER_REFRESH_MS}"),
+            ));
+        }
         if file.api_keys.iter().any(|k| k.trim().len() < 8) {
             return Err(invalid(
                 "api_keys",
@@ -189,6 +208,7 @@ impl Config {
             streets: file.streets.map(resolve),
             basemap: file.basemap,
             demo: file.demo,
+            layer_refresh_ms: file.layer_refresh_ms,
             path: path.to_path_buf(),
         })
     }
@@ -209,6 +229,7 @@ impl Config {
             streets: None,
             basemap: None,
             demo: false,
+            layer_refresh_ms: default_layer_refresh_ms(),
             path: PathBuf::new(),
         }
     }
@@ -283,6 +304,10 @@ mod tests {
             ("name = \"X\"\ntimezone = \"Mars/Base\"\n", "timezone"),
             ("name = \"X\"\nextent = [1, 2, 0, 3]\n", "extent"),
             ("name = \"X\"\nh3_resolution = 16\n", "h3_resolution"),
+            (
+                "name = \"X\"\nlayer_refresh_ms = 9999999\n",
+                "layer_refresh_ms",
+            ),
             ("name = \"X\"\napi_keys = [\"short\"]\n", "api_keys"),
         ] {
             let (_d, path) = write(text);

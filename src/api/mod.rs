@@ -37,7 +37,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub app: Arc<App>,
     pub metrics: Arc<Metrics>,
-    /// Rendered layers, valid until the index changes.
+    /// Rendered layers (served a bounded time after their data changed).
     pub responses: Arc<respond::ResponseCache>,
     /// Permits to render an uncached layer ([`respond::CONCURRENT_RENDERS`]).
     pub renders: Arc<tokio::sync::Semaphore>,
@@ -45,10 +45,11 @@ pub struct AppState {
 
 /// The whole HTTP interface.
 pub fn router(app: Arc<App>) -> Router {
+    let refresh = std::time::Duration::from_millis(app.config.layer_refresh_ms);
     let state = AppState {
         app,
         metrics: Arc::new(Metrics::default()),
-        responses: Arc::new(respond::ResponseCache::default()),
+        responses: Arc::new(respond::ResponseCache::new(512, refresh)),
         renders: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_RENDERS)),
     };
     Router::new()

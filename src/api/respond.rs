@@ -1,9 +1,10 @@
 //! Rendered layer responses: cached per URL until the index changes, with strong ETags so
 //! a browser's `If-None-Match` gets `304 Not Modified`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -100,11 +101,23 @@ pub const CONCURRENT_RENDERS: usize = 4;
 /// How long a request waits for a free renderer before a 503.
 pub const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Rendered responses keyed by URL and the version of the data they were rendered from.
-/// Concurrent requests for the same URL and version share one rendering.
+/// How many times its own rendering time a layer may be served after its data changed, at
+/// least (so slow layers are recomputed at most about a tenth of the time under writes).
+pub const REFRESH_COST_FACTOR: u32 = 10;
+
+/// Rendered responses keyed by URL, with the version of the data they were rendered from.
+///
+/// * Concurrent requests for the same URL and version share one rendering.
+/// * Stale while revalidating: after new requests arrive (a new version), the last rendering
+///   is still served until it is `refresh` old (or [`REFRESH_COST_FACTOR`] times its
+///   rendering time, if longer), and while a newer one renders; then the next request renders
+///   the new version and waits for it. Layers so lag writes by a bounded time and a stream of
+///   POSTs cannot make every map request recompute. `refresh` zero: always re-render first.
+/// * At most `capacity` URLs; the least recently used is dropped first.
 #[derive(Debug)]
 pub struct ResponseCache {
     capacity: usize,
+    refresh: Duration,
     inner: Mutex<CacheInner>,
 }
 
@@ -112,58 +125,172 @@ type Slot = Arc<tokio::sync::OnceCell<Arc<Rendered>>>;
 
 #[derive(Debug, Default)]
 struct CacheInner {
-    entries: HashMap<String, (u64, Slot)>,
-    order: VecDeque<String>,
+    entries: HashMap<String, Entry>,
+    /// Use counter for least-recently-used eviction.
+    tick: u64,
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    ready: Option<Ready>,
+    /// The rendering in flight: its version and where it lands.
+    pending: Option<(u64, Slot)>,
+    used: u64,
+}
+
+#[derive(Debug)]
+struct Ready {
+    version: u64,
+    /// The index generation it was rendered from (newer renderings replace older ones only).
+    generation: u64,
+    rendered: Arc<Rendered>,
+    /// When its rendering started, and how long it took.
+    started: Instant,
+    cost: Duration,
+}
+
+/// What a request gets from the cache.
+enum Lookup {
+    /// A response to send now (current, or stale within its refresh window).
+    Ready(Arc<Rendered>),
+    /// Render (or wait for the rendering of) this version into the slot.
+    Render(Slot),
 }
 
 impl Default for ResponseCache {
     fn default() -> Self {
-        ResponseCache::new(512)
+        ResponseCache::new(512, Duration::from_secs(1))
     }
 }
 
 impl ResponseCache {
-    /// A cache of at most `capacity` responses (the oldest is dropped first).
-    pub fn new(capacity: usize) -> ResponseCache {
+    /// A cache of at most `capacity` responses that serves a layer for `refresh` after its
+    /// data changed (see the type's documentation).
+    pub fn new(capacity: usize, refresh: Duration) -> ResponseCache {
         ResponseCache {
             capacity: capacity.max(1),
+            refresh,
             inner: Mutex::default(),
         }
     }
 
-    /// The slot of `key` at `version`: the ready response, or the one being rendered, or a
-    /// new empty slot replacing an older version.
-    fn slot(&self, key: &str, version: u64) -> Slot {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((v, slot)) = inner.entries.get(key) {
-            if *v == version {
-                return Arc::clone(slot);
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How long a rendering that took `cost` may be served after its data changed.
+    fn window(&self, cost: Duration) -> Duration {
+        if self.refresh.is_zero() {
+            Duration::ZERO
+        } else {
+            self.refresh.max(cost * REFRESH_COST_FACTOR)
+        }
+    }
+
+    fn lookup(&self, key: &str, version: u64, now: Instant) -> Lookup {
+        let mut inner = self.lock();
+        inner.tick += 1;
+        let tick = inner.tick;
+        if !inner.entries.contains_key(key) {
+            self.make_room(&mut inner);
+        }
+        let entry = inner.entries.entry(key.to_string()).or_default();
+        entry.used = tick;
+        if let Some(ready) = &entry.ready {
+            let fresh_enough = now < ready.started + self.window(ready.cost);
+            if ready.version == version || fresh_enough || entry.pending.is_some() {
+                return Lookup::Ready(Arc::clone(&ready.rendered));
             }
         }
-        let slot: Slot = Arc::default();
-        if inner
-            .entries
-            .insert(key.to_string(), (version, Arc::clone(&slot)))
-            .is_none()
-        {
-            inner.order.push_back(key.to_string());
+        match &entry.pending {
+            Some((v, slot)) if *v == version => Lookup::Render(Arc::clone(slot)),
+            _ => {
+                let slot: Slot = Arc::default();
+                entry.pending = Some((version, Arc::clone(&slot)));
+                Lookup::Render(slot)
+            }
         }
-        while inner.entries.len() > self.capacity {
-            match inner.order.pop_front() {
-                Some(old) => {
-                    inner.entries.remove(&old);
-                }
+    }
+
+    /// Drops least recently used entries (none with a rendering in flight) until one more fits.
+    fn make_room(&self, inner: &mut CacheInner) {
+        while inner.entries.len() >= self.capacity {
+            let oldest = inner
+                .entries
+                .iter()
+                .filter(|(_, e)| e.pending.is_none())
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => inner.entries.remove(&k),
                 None => break,
+            };
+        }
+    }
+
+    /// Stores a finished rendering (unless a newer one is already there).
+    fn finish(
+        &self,
+        key: &str,
+        version: u64,
+        generation: u64,
+        ready: Arc<Rendered>,
+        started: Instant,
+    ) {
+        let mut inner = self.lock();
+        let Some(entry) = inner.entries.get_mut(key) else {
+            return;
+        };
+        if entry.pending.as_ref().is_some_and(|(v, _)| *v == version) {
+            entry.pending = None;
+        }
+        if entry
+            .ready
+            .as_ref()
+            .is_none_or(|r| r.generation <= generation)
+        {
+            entry.ready = Some(Ready {
+                version,
+                generation,
+                rendered: ready,
+                started,
+                cost: started.elapsed(),
+            });
+        }
+    }
+
+    /// Forgets a rendering that failed or was abandoned, so the next request tries again.
+    fn abandon(&self, key: &str, version: u64) {
+        let mut inner = self.lock();
+        if let Some(entry) = inner.entries.get_mut(key) {
+            if entry.pending.as_ref().is_some_and(|(v, _)| *v == version) {
+                entry.pending = None;
             }
         }
-        slot
+    }
+}
+
+/// Clears a cache entry's pending rendering unless disarmed: a request dropped while waiting
+/// for a renderer, or a failed rendering, must not leave the entry waiting forever.
+struct PendingGuard {
+    cache: Arc<ResponseCache>,
+    key: String,
+    version: u64,
+    armed: bool,
+}
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cache.abandon(&self.key, self.version);
+        }
     }
 }
 
 /// Answers from the cache, or renders with `render` from `snapshot` on a blocking thread
 /// (layers are CPU work) and caches the result under `version` (see
-/// [`super::params::data_version`]). `key` must identify everything else the body depends
-/// on. Requests arriving while the same key and version render wait for that rendering.
+/// [`super::params::data_version`] and [`ResponseCache`] for how long an older version is
+/// still served). `key` must identify everything else the body depends on.
 pub async fn cached<F>(
     state: &AppState,
     snapshot: Arc<IndexSnapshot>,
@@ -175,10 +302,16 @@ pub async fn cached<F>(
 where
     F: FnOnce(&AppState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
 {
-    let slot = state.responses.slot(&key, version);
-    if let Some(hit) = slot.get() {
-        return Ok(hit.respond(request));
-    }
+    let slot = match state.responses.lookup(&key, version, Instant::now()) {
+        Lookup::Ready(hit) => return Ok(hit.respond(request)),
+        Lookup::Render(slot) => slot,
+    };
+    let mut guard = PendingGuard {
+        cache: Arc::clone(&state.responses),
+        key,
+        version,
+        armed: true,
+    };
     let rendered = slot
         .get_or_try_init(|| async {
             // Uncached layers are CPU work: a bounded number render at once, so a crawler
@@ -193,11 +326,23 @@ where
             let worker = state.clone();
             let rendered = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                render(&worker, &snapshot)
+                let started = Instant::now();
+                let rendered = Arc::new(render(&worker, &snapshot)?);
+                // Stored here, not after the await: the rendering completes even when the
+                // request that started it has gone.
+                guard.armed = false;
+                worker.responses.finish(
+                    &guard.key,
+                    guard.version,
+                    snapshot.generation(),
+                    Arc::clone(&rendered),
+                    started,
+                );
+                Ok::<_, ApiError>(rendered)
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??;
-            Ok::<_, ApiError>(Arc::new(rendered))
+            Ok::<_, ApiError>(rendered)
         })
         .await?;
     Ok(rendered.respond(request))
@@ -207,20 +352,27 @@ where
 mod tests {
     use super::*;
 
-    impl ResponseCache {
-        /// The cached response for `key` rendered at `version`, if it is ready.
-        pub fn get(&self, key: &str, version: u64) -> Option<Arc<Rendered>> {
-            let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            match inner.entries.get(key) {
-                Some((v, slot)) if *v == version => slot.get().cloned(),
-                _ => None,
-            }
-        }
+    fn body(s: &str) -> Arc<Rendered> {
+        Arc::new(Rendered::new(s.as_bytes().to_vec(), JSON))
+    }
 
-        /// Stores a response rendered at `version`.
-        pub fn put(&self, key: String, version: u64, rendered: Arc<Rendered>) {
-            let slot = self.slot(&key, version);
-            let _ = slot.set(rendered);
+    /// Looks `key` up at `version` and `now`; renders `text` (at index generation `version`)
+    /// when asked to. Returns what was served and whether it was rendered.
+    fn serve(
+        cache: &ResponseCache,
+        key: &str,
+        version: u64,
+        now: Instant,
+        text: &str,
+    ) -> (String, bool) {
+        match cache.lookup(key, version, now) {
+            Lookup::Ready(r) => (String::from_utf8(r.body.to_vec()).unwrap(), false),
+            Lookup::Render(slot) => {
+                let r = body(text);
+                slot.set(Arc::clone(&r)).unwrap();
+                cache.finish(key, version, version, r, now);
+                (text.to_string(), true)
+            }
         }
     }
 
@@ -241,15 +393,82 @@ mod tests {
     }
 
     #[test]
-    fn cache_is_bounded_and_keyed_by_generation() {
-        let cache = ResponseCache::new(2);
-        let body = |s: &str| Arc::new(Rendered::new(s.as_bytes().to_vec(), JSON));
-        cache.put("a".into(), 1, body("a"));
-        assert!(cache.get("a", 1).is_some());
-        assert!(cache.get("a", 2).is_none(), "stale after the index changed");
-        cache.put("b".into(), 1, body("b"));
-        cache.put("c".into(), 1, body("c"));
-        assert!(cache.get("a", 1).is_none(), "oldest dropped");
-        assert!(cache.get("b", 1).is_some() && cache.get("c", 1).is_some());
+    fn cache_is_bounded_least_recently_used_first() {
+        let cache = ResponseCache::new(2, Duration::ZERO);
+        let now = Instant::now();
+        assert_eq!(serve(&cache, "a", 1, now, "a1"), ("a1".into(), true));
+        assert_eq!(serve(&cache, "a", 1, now, "x"), ("a1".into(), false));
+        serve(&cache, "b", 1, now, "b1");
+        serve(&cache, "a", 1, now, "x"); // a is now the most recently used
+        serve(&cache, "c", 1, now, "c1"); // drops b
+        assert_eq!(serve(&cache, "a", 1, now, "x"), ("a1".into(), false));
+        assert_eq!(
+            serve(&cache, "b", 1, now, "b1 again"),
+            ("b1 again".into(), true)
+        );
+    }
+
+    #[test]
+    fn strict_cache_renders_every_new_version() {
+        let cache = ResponseCache::new(8, Duration::ZERO);
+        let now = Instant::now();
+        serve(&cache, "a", 1, now, "v1");
+        assert_eq!(serve(&cache, "a", 2, now, "v2"), ("v2".into(), true));
+        assert_eq!(serve(&cache, "a", 2, now, "x"), ("v2".into(), false));
+    }
+
+    #[test]
+    fn stale_while_revalidate_within_the_refresh_window() {
+        let refresh = Duration::from_secs(1);
+        let cache = ResponseCache::new(8, refresh);
+        let t0 = Instant::now();
+        serve(&cache, "a", 1, t0, "v1");
+        // new data within the window: the old rendering is still served, nothing renders
+        let soon = t0 + Duration::from_millis(500);
+        assert_eq!(serve(&cache, "a", 2, soon, "v2"), ("v1".into(), false));
+        // past the window: the first request renders the new version...
+        let later = t0 + Duration::from_millis(1_200);
+        let Lookup::Render(slot) = cache.lookup("a", 2, later) else {
+            panic!("past the window a new version renders");
+        };
+        // ...while it renders, everyone else gets the old one at once
+        assert_eq!(serve(&cache, "a", 3, later, "x"), ("v1".into(), false));
+        let v2 = body("v2");
+        slot.set(Arc::clone(&v2)).unwrap();
+        cache.finish("a", 2, 2, v2, later);
+        assert_eq!(serve(&cache, "a", 2, later, "x"), ("v2".into(), false));
+        // a rendering that took long stays longer: 10 x its cost
+        let slow = ResponseCache::new(8, refresh);
+        let Lookup::Render(_) = slow.lookup("s", 1, t0) else {
+            panic!()
+        };
+        slow.finish("s", 1, 1, body("s1"), t0);
+        slow.lock()
+            .entries
+            .get_mut("s")
+            .unwrap()
+            .ready
+            .as_mut()
+            .unwrap()
+            .cost = Duration::from_millis(300);
+        let at = |ms| t0 + Duration::from_millis(ms);
+        assert_eq!(serve(&slow, "s", 2, at(2_900), "s2"), ("s1".into(), false));
+        assert_eq!(serve(&slow, "s", 2, at(3_100), "s2"), ("s2".into(), true));
+    }
+
+    #[test]
+    fn abandoned_rendering_is_retried_and_older_renderings_never_replace_newer() {
+        let cache = ResponseCache::new(8, Duration::from_secs(1));
+        let t0 = Instant::now();
+        serve(&cache, "a", 5, t0, "gen5");
+        let later = t0 + Duration::from_secs(2);
+        let Lookup::Render(_) = cache.lookup("a", 6, later) else {
+            panic!()
+        };
+        cache.abandon("a", 6);
+        assert_eq!(serve(&cache, "a", 6, later, "gen6"), ("gen6".into(), true));
+        // a slow rendering of an older generation finishing last is not kept
+        cache.finish("a", 4, 4, body("gen4"), later);
+        assert_eq!(serve(&cache, "a", 6, later, "x"), ("gen6".into(), false));
     }
 }

@@ -165,6 +165,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (_, w, c) = timed(1, || compute_report(&snapshot, &catalog, &query, None));
     println!("DBSCAN report (SLA, priority, work lists): wall {w:.1} ms, cpu {c:.0} ms");
+    // one new request of the type, as after an Open311 POST (the type's index is shared with
+    // the snapshot above, so it is copied on write)
+    let newcomer: Vec<_> = common::requests(&pts[..1], "illegal_dumping").collect();
+    let (_, w, c) = timed(5, || index.apply(&newcomer));
+    println!("index update with one new request of the 1M type: wall {w:.1} ms, cpu {c:.0} ms");
     if let Some(mib) = common::peak_memory_mib() {
         println!("peak memory (VmHWM): {mib:.0} MiB");
     }

@@ -5,10 +5,15 @@
 //!
 //! ```text
 //! cargo run --release --example load_test -- [--requests 1000000] [--clients 200]
-//!     [--seconds 60] [--max-requests 2000000] [--mix layers|mixed] [--data DIR]
+//!     [--seconds 60] [--max-requests 2000000] [--mix layers|mixed] [--think-ms 0]
+//!     [--data DIR]
 //! ```
+//! `--think-ms N`: each client pauses a random 0–2N ms (mean N) after each response, like a
+//! person at a map; 0 (default) sends back to back, so the latency is mostly queueing
+//! (200 clients / throughput, Little's law).
 //! `--mix layers`: cached layer fetches only (viewport hex bins and hot spots);
-//! `--mix mixed` (default): Open311 POSTs (2 %), Open311 GETs, point queries and layers.
+//! `--mix mixed` (default): Open311 POSTs (2 %), Open311 GETs, point queries and layers;
+//! `--mix reads`: the same without POSTs (their share goes to Open311 GETs).
 //! The data directory is kept (default `target/load-data-N`) so later runs skip the fill.
 
 use std::collections::BTreeMap;
@@ -27,6 +32,7 @@ struct Args {
     seconds: u64,
     max_requests: u64,
     mix: String,
+    think_ms: u64,
     data: std::path::PathBuf,
 }
 
@@ -37,6 +43,7 @@ fn args() -> Args {
         seconds: 60,
         max_requests: 2_000_000,
         mix: "mixed".into(),
+        think_ms: 0,
         data: std::path::PathBuf::new(),
     };
     let raw: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +56,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
             "--max-requests" => a.max_requests = value.parse().expect("--max-requests N"),
             "--mix" => a.mix = value,
+            "--think-ms" => a.think_ms = value.parse().expect("--think-ms N"),
             "--data" => data = Some(value.into()),
             other => panic!("unknown argument {other}"),
         }
@@ -124,6 +132,7 @@ fn fill(app: &App, n: usize) {
 struct Stats {
     latencies: Mutex<BTreeMap<&'static str, Vec<Duration>>>,
     errors: Mutex<BTreeMap<String, u64>>,
+    bytes: Mutex<BTreeMap<&'static str, u64>>,
     sent: AtomicU64,
 }
 
@@ -171,7 +180,7 @@ fn next_request(mix: &str, rng: &mut Lcg, extent: [f64; 4]) -> Planned {
             )
         };
     }
-    if roll < 0.52 {
+    if roll < 0.52 && mix != "reads" {
         let lon = extent[0] + rng.next() * (extent[2] - extent[0]);
         let lat = extent[1] + rng.next() * (extent[3] - extent[1]);
         let form = vec![
@@ -213,10 +222,12 @@ fn next_request(mix: &str, rng: &mut Lcg, extent: [f64; 4]) -> Planned {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn client(
     id: usize,
     base: String,
     mix: String,
+    think_ms: u64,
     extent: [f64; 4],
     deadline: Instant,
     max: u64,
@@ -234,9 +245,13 @@ async fn client(
             http.get(&url).send().await
         };
         let outcome = match sent {
-            Ok(r) if r.status().is_success() => {
-                r.bytes().await.map(|_| ()).map_err(|e| e.to_string())
-            }
+            Ok(r) if r.status().is_success() => match r.bytes().await {
+                Ok(body) => {
+                    *stats.bytes.lock().unwrap().entry(kind).or_default() += body.len() as u64;
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            },
             Ok(r) => Err(format!("{kind} {}", r.status())),
             Err(e) => Err(format!("{kind} {e}")),
         };
@@ -250,6 +265,10 @@ async fn client(
                 .or_default()
                 .push(elapsed),
             Err(e) => *stats.errors.lock().unwrap().entry(e).or_default() += 1,
+        }
+        if think_ms > 0 {
+            let pause = rng.next() * 2.0 * think_ms as f64;
+            tokio::time::sleep(Duration::from_secs_f64(pause / 1e3)).await;
         }
     }
 }
@@ -266,7 +285,9 @@ fn main() {
     config.demo = false; // the fill below replaces the demo seeding
     let app = App::open(config, &args.data).expect("open store");
     fill(&app, args.requests);
-    let app = Arc::new(App::open(app.config.clone(), &args.data).expect("reopen"));
+    let config = app.config.clone();
+    drop(app);
+    let app = Arc::new(App::open(config, &args.data).expect("reopen"));
     let total = app.index.snapshot().len();
     let e = app.config.extent.expect("demo extent");
     let extent = [e.min_lon, e.min_lat, e.max_lon, e.max_lat];
@@ -283,8 +304,8 @@ fn main() {
         let router = hotspot::api::router(Arc::clone(&app));
         tokio::spawn(async move { axum::serve(listener, router).await });
         println!(
-            "load: {total} requests indexed; {} clients, {} s, at most {} requests, mix {}",
-            args.clients, args.seconds, args.max_requests, args.mix
+            "load: {total} requests indexed; {} clients, {} s, at most {} requests, mix {}, think {} ms",
+            args.clients, args.seconds, args.max_requests, args.mix, args.think_ms
         );
         let stats = Arc::new(Stats::default());
         let started = Instant::now();
@@ -295,6 +316,7 @@ fn main() {
                     i,
                     base.clone(),
                     args.mix.clone(),
+                    args.think_ms,
                     extent,
                     deadline,
                     args.max_requests,
@@ -316,9 +338,11 @@ fn main() {
         for (kind, list) in latencies.iter() {
             let mut sorted = list.clone();
             sorted.sort();
+            let bytes = stats.bytes.lock().unwrap().get(kind).copied().unwrap_or(0);
             println!(
-                "  {kind:<13} {:>8} ok  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms",
+                "  {kind:<13} {:>8} ok  {:>7.1} kB avg  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms",
                 sorted.len(),
+                bytes as f64 / sorted.len() as f64 / 1e3,
                 percentile(&sorted, 0.5),
                 percentile(&sorted, 0.99),
                 percentile(&sorted, 1.0)

@@ -33,6 +33,9 @@ pub struct IndexedRequest {
     pub address: Option<Arc<str>>,
     /// (boundary layer id, feature id) of every layer the request falls in, by layer id.
     pub districts: Arc<[(Arc<str>, Arc<str>)]>,
+    /// Position in the order requests were stored (the store's insertion order), assigned by
+    /// the [`Index`]; 0 until then.
+    pub seq: u64,
 }
 
 impl IndexedRequest {
@@ -54,6 +57,7 @@ impl IndexedRequest {
                 .iter()
                 .map(|(layer, id)| (Arc::from(layer.as_str()), Arc::from(id.as_str())))
                 .collect(),
+            seq: 0,
         })
     }
 
@@ -92,6 +96,8 @@ type Entry = GeomWithData<[f64; 2], u32>;
 pub struct TypeIndex {
     requests: Vec<IndexedRequest>,
     tree: RTree<Entry>,
+    /// Positions in `requests` ordered by (`requested`, `seq`), undated first.
+    by_time: Vec<u32>,
     /// Bumped whenever requests of this type are added; keys analysis caches.
     generation: u64,
     /// Per resolution, each request's exact cell (same order as `requests`), computed on
@@ -106,9 +112,12 @@ impl TypeIndex {
             .enumerate()
             .map(|(i, r)| Entry::new([r.lon, r.lat], i as u32))
             .collect();
+        let mut by_time: Vec<u32> = (0..requests.len() as u32).collect();
+        by_time.sort_unstable_by_key(|&i| time_key(&requests[i as usize]));
         TypeIndex {
             requests,
             tree: RTree::bulk_load(entries),
+            by_time,
             generation,
             cells: Default::default(),
         }
@@ -124,6 +133,11 @@ impl TypeIndex {
         }
         let i = self.requests.len() as u32;
         self.tree.insert(Entry::new([r.lon, r.lat], i));
+        let key = time_key(&r);
+        let at = self
+            .by_time
+            .partition_point(|&p| time_key(&self.requests[p as usize]) <= key);
+        self.by_time.insert(at, i);
         self.requests.push(r);
         self.generation = generation;
     }
@@ -147,6 +161,30 @@ impl TypeIndex {
         self.tree
             .locate_in_envelope(&envelope)
             .map(|e| e.data as usize)
+    }
+
+    /// The requests with `requested_datetime` in `start..=end` (either open), newest first,
+    /// ties newest stored first. Undated requests come last, and only when neither bound is
+    /// given (as [`crate::layers::Filter::admits`]).
+    pub fn newest_first(
+        &self,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> impl Iterator<Item = &IndexedRequest> {
+        let key = |p: &u32| self.requests[*p as usize].requested;
+        let lower = match (start, end) {
+            (None, None) => 0,
+            (Some(s), _) => self.by_time.partition_point(|p| key(p) < Some(s)),
+            (None, Some(_)) => self.by_time.partition_point(|p| key(p).is_none()),
+        };
+        let upper = match end {
+            Some(e) => self.by_time.partition_point(|p| key(p) <= Some(e)),
+            None => self.by_time.len(),
+        };
+        self.by_time[lower..upper.max(lower)]
+            .iter()
+            .rev()
+            .map(|&p| &self.requests[p as usize])
     }
 
     /// Every request of the type, in the order they were indexed.
@@ -186,12 +224,19 @@ impl TypeIndex {
     }
 }
 
+/// The time order of [`TypeIndex::newest_first`]: undated first, then by time, then by `seq`.
+fn time_key(r: &IndexedRequest) -> (Option<i64>, u64) {
+    (r.requested, r.seq)
+}
+
 /// An immutable view of the whole index.
 #[derive(Debug, Clone, Default)]
 pub struct IndexSnapshot {
     types: BTreeMap<String, Arc<TypeIndex>>,
     generation: u64,
     newest_requested: Option<i64>,
+    /// The next [`IndexedRequest::seq`].
+    next_seq: u64,
 }
 
 impl IndexSnapshot {
@@ -241,8 +286,11 @@ impl Index {
     fn build_at(requests: impl IntoIterator<Item = ServiceRequest>, generation: u64) -> Index {
         let mut by_type: BTreeMap<String, Vec<IndexedRequest>> = BTreeMap::new();
         let mut newest = None;
+        let mut next_seq = 0;
         for r in requests {
-            if let Some(ix) = IndexedRequest::new(&r) {
+            if let Some(mut ix) = IndexedRequest::new(&r) {
+                ix.seq = next_seq;
+                next_seq += 1;
                 newest = newest.max(ix.requested);
                 by_type.entry(r.service_code).or_default().push(ix);
             }
@@ -255,6 +303,7 @@ impl Index {
             types,
             generation,
             newest_requested: newest,
+            next_seq,
         };
         Index {
             current: RwLock::new(Arc::new(snapshot)),
@@ -287,9 +336,11 @@ impl Index {
         next.generation += 1;
         let generation = next.generation;
         for r in requests {
-            let Some(ix) = IndexedRequest::new(r) else {
+            let Some(mut ix) = IndexedRequest::new(r) else {
                 continue;
             };
+            ix.seq = next.next_seq;
+            next.next_seq += 1;
             next.newest_requested = next.newest_requested.max(ix.requested);
             let entry = next.types.entry(r.service_code.clone()).or_default();
             Arc::make_mut(entry).push(ix, generation);

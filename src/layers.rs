@@ -73,6 +73,40 @@ pub fn for_each_position<'a>(
     }
 }
 
+/// One page of the requests matching an Open311 list query, newest `requested_datetime`
+/// first (requests without one last), ties newest stored first: the store's order
+/// ([`crate::store::Store::query`]) from the index, without reading the database. Returns the
+/// page's ids; `q.ids` is ignored (look those up in the store).
+pub fn list_page(snapshot: &IndexSnapshot, q: &crate::store::Query) -> Vec<std::sync::Arc<str>> {
+    let need = q.offset.saturating_add(q.limit);
+    let (start, end) = (q.start.map(|t| t.timestamp()), q.end.map(|t| t.timestamp()));
+    let in_box = |r: &IndexedRequest| {
+        q.bbox.is_none_or(|[min_lon, min_lat, max_lon, max_lat]| {
+            (min_lon..=max_lon).contains(&r.lon) && (min_lat..=max_lat).contains(&r.lat)
+        })
+    };
+    let mut found: Vec<&IndexedRequest> = Vec::new();
+    for (code, index) in snapshot.types() {
+        if !q.service_codes.is_empty() && !q.service_codes.iter().any(|c| c == code) {
+            continue;
+        }
+        // newest first, so each type stops after the most a page can use
+        found.extend(
+            index
+                .newest_first(start, end)
+                .filter(|r| in_box(r) && (q.statuses.is_empty() || q.statuses.contains(&r.status)))
+                .take(need),
+        );
+    }
+    found.sort_unstable_by(|a, b| (b.requested, b.seq).cmp(&(a.requested, a.seq)));
+    found
+        .iter()
+        .skip(q.offset)
+        .take(q.limit)
+        .map(|r| std::sync::Arc::clone(&r.id))
+        .collect()
+}
+
 /// Counts of a group of requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {

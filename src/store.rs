@@ -5,6 +5,7 @@
 //! so an acknowledged request survives a crash. Readers use their own connections.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -170,6 +171,28 @@ impl Store {
             .optional()?
             .transpose()
         })
+    }
+
+    /// The requests with these ids, in the order of `ids` (unknown ids are skipped).
+    pub fn get_many(&self, ids: &[std::sync::Arc<str>]) -> Result<Vec<ServiceRequest>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        let sql = format!("{SELECT} WHERE service_request_id IN ({marks})");
+        let mut found: HashMap<String, ServiceRequest> = self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                rusqlite::params_from_iter(ids.iter().map(|id| id.as_ref())),
+                from_row,
+            )?;
+            rows.map(|r| r?.map(|r| (r.service_request_id.clone(), r)))
+                .collect()
+        })?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(id.as_ref()))
+            .collect())
     }
 
     /// The request id a token was issued for.

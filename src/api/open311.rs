@@ -385,9 +385,18 @@ async fn list_requests(
     let params = query_pairs(raw.as_deref())?;
     let q = requests_query(&state, &params)?;
     let store = state.app.store.clone();
-    let found = tokio::task::spawn_blocking(move || store.query(&q))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let snapshot = state.app.index.snapshot();
+    // The page is chosen from the in-memory index (R-tree for a box) and only its rows are
+    // read; lists by id go to the store directly.
+    let found = tokio::task::spawn_blocking(move || {
+        if q.ids.is_empty() {
+            store.get_many(&crate::layers::list_page(&snapshot, &q))
+        } else {
+            store.query(&q)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(render(&state, &found))
 }
 

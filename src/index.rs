@@ -12,6 +12,7 @@ use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
 use crate::model::{ServiceRequest, Status};
+use crate::shared_vec::SharedVec;
 
 /// The finest resolution kept per request; coarser cells come from `CellIndex::parent`.
 pub const BASE_RESOLUTION: Resolution = Resolution::Fifteen;
@@ -91,18 +92,26 @@ impl IndexedRequest {
 
 type Entry = GeomWithData<[f64; 2], u32>;
 
-/// All requests of one service type.
+/// Requests added since the R-tree was built are searched linearly; past this many the tree
+/// is rebuilt (bulk load), so a write costs O(1) amortized instead of a copy of the tree.
+const TREE_REBUILD_AFTER: usize = 4_096;
+
+/// All requests of one service type. Cloning is cheap (the requests and cells are shared,
+/// see [`SharedVec`]), so publishing a snapshot after a write does not copy the type.
 #[derive(Debug, Clone, Default)]
 pub struct TypeIndex {
-    requests: Vec<IndexedRequest>,
-    tree: RTree<Entry>,
+    requests: SharedVec<IndexedRequest>,
+    /// R-tree of every request but the `recent` ones.
+    tree: Arc<RTree<Entry>>,
+    /// Positions added since `tree` was built.
+    recent: Vec<u32>,
     /// Positions in `requests` ordered by (`requested`, `seq`), undated first.
     by_time: Vec<u32>,
     /// Bumped whenever requests of this type are added; keys analysis caches.
     generation: u64,
     /// Per resolution, each request's exact cell (same order as `requests`), computed on
     /// first use and extended as requests arrive.
-    cells: [OnceLock<Arc<Vec<CellIndex>>>; 16],
+    cells: [OnceLock<SharedVec<CellIndex>>; 16],
 }
 
 impl TypeIndex {
@@ -115,8 +124,9 @@ impl TypeIndex {
         let mut by_time: Vec<u32> = (0..requests.len() as u32).collect();
         by_time.sort_unstable_by_key(|&i| time_key(&requests[i as usize]));
         TypeIndex {
-            requests,
-            tree: RTree::bulk_load(entries),
+            requests: requests.into_iter().collect(),
+            tree: Arc::new(RTree::bulk_load(entries)),
+            recent: Vec::new(),
             by_time,
             generation,
             cells: Default::default(),
@@ -128,11 +138,11 @@ impl TypeIndex {
             if let (Some(cells), Ok(resolution)) =
                 (cells.get_mut(), Resolution::try_from(res as u8))
             {
-                Arc::make_mut(cells).push(r.exact_cell(resolution));
+                cells.push(r.exact_cell(resolution));
             }
         }
         let i = self.requests.len() as u32;
-        self.tree.insert(Entry::new([r.lon, r.lat], i));
+        self.recent.push(i);
         let key = time_key(&r);
         let at = self
             .by_time
@@ -140,16 +150,28 @@ impl TypeIndex {
         self.by_time.insert(at, i);
         self.requests.push(r);
         self.generation = generation;
+        if self.recent.len() > TREE_REBUILD_AFTER {
+            let entries = self
+                .requests
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Entry::new([r.lon, r.lat], i as u32))
+                .collect();
+            self.tree = Arc::new(RTree::bulk_load(entries));
+            self.recent.clear();
+        }
     }
 
     /// Each request's exact H3 cell at `resolution`, in [`TypeIndex::requests`] order
     /// (computed once per resolution, then kept current).
     pub fn cells_at(&self, resolution: Resolution) -> &[CellIndex] {
-        self.cells[u8::from(resolution) as usize].get_or_init(|| {
-            Arc::new(crate::analysis::par_map(&self.requests, |_, r| {
-                r.exact_cell(resolution)
-            }))
-        })
+        self.cells[u8::from(resolution) as usize]
+            .get_or_init(|| {
+                crate::analysis::par_map(&self.requests, |_, r| r.exact_cell(resolution))
+                    .into_iter()
+                    .collect()
+            })
+            .as_slice()
     }
 
     /// Positions (in [`TypeIndex::requests`]) of the requests inside a lon/lat box.
@@ -158,9 +180,14 @@ impl TypeIndex {
         [min_lon, min_lat, max_lon, max_lat]: [f64; 4],
     ) -> impl Iterator<Item = usize> + '_ {
         let envelope = AABB::from_corners([min_lon, min_lat], [max_lon, max_lat]);
+        let recent = self.recent.iter().map(|&i| i as usize).filter(move |&i| {
+            let r = &self.requests[i];
+            (min_lon..=max_lon).contains(&r.lon) && (min_lat..=max_lat).contains(&r.lat)
+        });
         self.tree
             .locate_in_envelope(&envelope)
             .map(|e| e.data as usize)
+            .chain(recent)
     }
 
     /// The requests with `requested_datetime` in `start..=end` (either open), newest first,
@@ -189,7 +216,7 @@ impl TypeIndex {
 
     /// Every request of the type, in the order they were indexed.
     pub fn requests(&self) -> &[IndexedRequest] {
-        &self.requests
+        self.requests.as_slice()
     }
 
     pub fn len(&self) -> usize {
@@ -206,21 +233,22 @@ impl TypeIndex {
     }
 
     /// Requests inside a lon/lat box (inclusive).
-    pub fn within(
-        &self,
-        [min_lon, min_lat, max_lon, max_lat]: [f64; 4],
-    ) -> impl Iterator<Item = &IndexedRequest> {
-        let envelope = AABB::from_corners([min_lon, min_lat], [max_lon, max_lat]);
-        self.tree
-            .locate_in_envelope(&envelope)
-            .map(|e| &self.requests[e.data as usize])
+    pub fn within(&self, bbox: [f64; 4]) -> impl Iterator<Item = &IndexedRequest> {
+        self.positions_within(bbox).map(|i| &self.requests[i])
     }
 
     /// The request nearest to a point (planar lon/lat distance: fine at city scale for ranking).
     pub fn nearest(&self, lon: f64, lat: f64) -> Option<&IndexedRequest> {
-        self.tree
+        let d2 = |r: &IndexedRequest| (r.lon - lon).powi(2) + (r.lat - lat).powi(2);
+        let in_tree = self
+            .tree
             .nearest_neighbor(&[lon, lat])
-            .map(|e| &self.requests[e.data as usize])
+            .map(|e| &self.requests[e.data as usize]);
+        self.recent
+            .iter()
+            .map(|&i| &self.requests[i as usize])
+            .chain(in_tree)
+            .min_by(|a, b| d2(a).total_cmp(&d2(b)))
     }
 }
 
@@ -386,5 +414,63 @@ mod tests {
             "old snapshot unchanged"
         );
         assert!(t.generation() > before.of_type("pothole").unwrap().generation());
+    }
+
+    #[test]
+    fn boxes_nearest_and_time_order_stay_right_across_tree_rebuilds() {
+        let point = |i: u64| {
+            let x = (i * 7_919 % 1_000) as f64 / 1_000.0;
+            let y = (i * 104_729 % 997) as f64 / 997.0;
+            (-75.3 + x * 0.2, 39.9 + y * 0.15)
+        };
+        let dated = |i: u64| {
+            let (lon, lat) = point(i);
+            let mut r = request(&format!("r{i}"), lon, lat);
+            r.requested_datetime =
+                chrono::DateTime::from_timestamp(1_700_000_000 + (i % 37) as i64 * 3_600, 0);
+            r
+        };
+        let index = Index::build((0..500).map(dated));
+        let first = index.snapshot();
+        for i in 500..(500 + TREE_REBUILD_AFTER as u64 + 700) {
+            index.apply(&[dated(i)]);
+        }
+        let snapshot = index.snapshot();
+        let t = snapshot.of_type("pothole").unwrap();
+        assert_eq!(t.len(), 500 + TREE_REBUILD_AFTER + 700);
+        assert_eq!(
+            first.of_type("pothole").unwrap().len(),
+            500,
+            "old snapshot unchanged"
+        );
+        for (k, bbox) in [
+            [-75.25, 39.95, -75.2, 39.99],
+            [-75.3, 39.9, -75.1, 40.05],
+            [-75.0, 39.0, -74.9, 39.1],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut got: Vec<usize> = t.positions_within(bbox).collect();
+            got.sort_unstable();
+            let expected: Vec<usize> = (0..t.len())
+                .filter(|&i| {
+                    let r = &t.requests()[i];
+                    r.lon >= bbox[0] && r.lon <= bbox[2] && r.lat >= bbox[1] && r.lat <= bbox[3]
+                })
+                .collect();
+            assert_eq!(got, expected, "box {k}");
+        }
+        for (lon, lat) in [(-75.21, 39.97), (-75.35, 39.85), (-75.11, 40.04)] {
+            let d2 = |r: &IndexedRequest| (r.lon - lon).powi(2) + (r.lat - lat).powi(2);
+            let best = t.requests().iter().map(d2).fold(f64::INFINITY, f64::min);
+            assert_eq!(d2(t.nearest(lon, lat).unwrap()), best);
+        }
+        let order: Vec<(Option<i64>, u64)> = t.newest_first(None, None).map(time_key).collect();
+        assert!(
+            order.windows(2).all(|w| w[0] > w[1]),
+            "newest first, ties by seq"
+        );
+        assert_eq!(order.len(), t.len());
     }
 }

@@ -17,4 +17,5 @@ pub mod intake;
 pub mod layers;
 pub mod model;
 pub mod projection;
+pub mod shared_vec;
 pub mod store;

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::error::Problem;
 use super::params::Params;
-use super::respond::{cached, Rendered, CSV, GEOJSON};
+use super::respond::{cached, Rendered, Work, CSV, GEOJSON};
 use super::{ApiError, AppState};
 use crate::hotspots::{HotspotError, HotspotQuery, HotspotReport, Method, Selection};
 use crate::index::IndexSnapshot;
@@ -158,6 +158,7 @@ async fn report_layer(
     let key = format!("{route}?{}", raw.as_deref().unwrap_or(""));
     cached(
         &state,
+        Work::Report,
         scope.snapshot,
         key,
         scope.version,
@@ -212,6 +213,7 @@ pub async fn work_list(
     let key = format!("worklist?{}", raw.as_deref().unwrap_or(""));
     cached(
         &state,
+        Work::Report,
         scope.snapshot,
         key,
         scope.version,

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::error::Problem;
 use super::params::{anchor, local_time, Params, Scope, DEFAULT_DAYS, FILTER_PARAMS};
-use super::respond::{cached, Rendered, GEOJSON, JSON};
+use super::respond::{cached, Rendered, Work, GEOJSON, JSON};
 use super::{ApiError, AppState};
 use crate::hotspots::{cell_ring, collection, feature, multipolygon, pos, round};
 use crate::index::IndexedRequest;
@@ -59,6 +59,7 @@ pub async fn catalog(
     let version = snapshot.generation();
     cached(
         &state,
+        Work::Layer,
         snapshot,
         key("layers", &None),
         version,
@@ -166,6 +167,7 @@ pub async fn requests(
     let page = params.int("page", 1, 1..=1_000_000)? as usize;
     cached(
         &state,
+        Work::Layer,
         snapshot,
         key("requests", &raw),
         version,
@@ -227,6 +229,7 @@ pub async fn hexbin_layer(
         Resolution::try_from(res as u8).map_err(|e| ApiError::bad("res", e.to_string()))?;
     cached(
         &state,
+        Work::Layer,
         snapshot,
         key("hexbins", &raw),
         version,
@@ -292,6 +295,7 @@ pub async fn boundary_layer(
     let layer_id = layer_id.to_string();
     cached(
         &state,
+        Work::Layer,
         snapshot,
         key(&format!("boundaries/{layer_id}"), &raw),
         version,
@@ -338,6 +342,7 @@ pub async fn streets(
     let snapshot = state.app.index.snapshot();
     cached(
         &state,
+        Work::Layer,
         snapshot,
         "streets".into(),
         0,

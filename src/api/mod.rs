@@ -41,6 +41,8 @@ pub struct AppState {
     pub responses: Arc<respond::ResponseCache>,
     /// Permits to render an uncached layer ([`respond::CONCURRENT_RENDERS`]).
     pub renders: Arc<tokio::sync::Semaphore>,
+    /// Permits to compute a hot-spot report ([`respond::CONCURRENT_REPORTS`]).
+    pub reports: Arc<tokio::sync::Semaphore>,
 }
 
 /// The whole HTTP interface.
@@ -51,6 +53,7 @@ pub fn router(app: Arc<App>) -> Router {
         metrics: Arc::new(Metrics::default()),
         responses: Arc::new(respond::ResponseCache::new(512, refresh)),
         renders: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_RENDERS)),
+        reports: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_REPORTS)),
     };
     Router::new()
         .nest("/open311/v2", open311::router())

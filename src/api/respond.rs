@@ -98,6 +98,16 @@ fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
 
 /// Layers rendered at once (the rest wait up to [`RENDER_WAIT`]).
 pub const CONCURRENT_RENDERS: usize = 4;
+/// Hot-spot reports (the slow renderings) computed at once, besides the layers.
+pub const CONCURRENT_REPORTS: usize = 2;
+
+/// How heavy a rendering is: reports (hot spots, repeats, work lists: a whole-type analysis)
+/// have their own permits, so they never hold up the quick layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    Layer,
+    Report,
+}
 /// How long a request waits for a free renderer before a 503.
 pub const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -110,9 +120,10 @@ pub const REFRESH_COST_FACTOR: u32 = 10;
 /// * Concurrent requests for the same URL and version share one rendering.
 /// * Stale while revalidating: after new requests arrive (a new version), the last rendering
 ///   is still served until it is `refresh` old (or [`REFRESH_COST_FACTOR`] times its
-///   rendering time, if longer), and while a newer one renders; then the next request renders
-///   the new version and waits for it. Layers so lag writes by a bounded time and a stream of
-///   POSTs cannot make every map request recompute. `refresh` zero: always re-render first.
+///   rendering time, if longer); the next request then starts rendering the new version in
+///   the background, and everyone gets the last rendering until it is done. Layers so lag
+///   writes by a bounded time, a stream of POSTs cannot make every map request recompute, and
+///   only the first request of a URL ever waits. `refresh` zero: always re-render first.
 /// * At most `capacity` URLs; the least recently used is dropped first.
 #[derive(Debug)]
 pub struct ResponseCache {
@@ -153,7 +164,9 @@ struct Ready {
 enum Lookup {
     /// A response to send now (current, or stale within its refresh window).
     Ready(Arc<Rendered>),
-    /// Render (or wait for the rendering of) this version into the slot.
+    /// Send the stale response now and render this version into the slot in the background.
+    Refresh(Arc<Rendered>, Slot),
+    /// Nothing to send yet: render (or wait for the rendering of) this version into the slot.
     Render(Slot),
 }
 
@@ -200,6 +213,12 @@ impl ResponseCache {
             let fresh_enough = now < ready.started + self.window(ready.cost);
             if ready.version == version || fresh_enough || entry.pending.is_some() {
                 return Lookup::Ready(Arc::clone(&ready.rendered));
+            }
+            if !self.refresh.is_zero() {
+                let stale = Arc::clone(&ready.rendered);
+                let slot: Slot = Arc::default();
+                entry.pending = Some((version, Arc::clone(&slot)));
+                return Lookup::Refresh(stale, slot);
             }
         }
         match &entry.pending {
@@ -293,6 +312,7 @@ impl Drop for PendingGuard {
 /// still served). `key` must identify everything else the body depends on.
 pub async fn cached<F>(
     state: &AppState,
+    work: Work,
     snapshot: Arc<IndexSnapshot>,
     key: String,
     version: u64,
@@ -304,48 +324,93 @@ where
 {
     let slot = match state.responses.lookup(&key, version, Instant::now()) {
         Lookup::Ready(hit) => return Ok(hit.respond(request)),
+        Lookup::Refresh(stale, slot) => {
+            let job = Rendering::new(state, work, snapshot, key, version);
+            tokio::spawn(async move {
+                if let Err(e) = slot.get_or_try_init(|| job.run(render)).await {
+                    tracing::warn!(error = %e, "refreshing a layer failed");
+                }
+            });
+            return Ok(stale.respond(request));
+        }
         Lookup::Render(slot) => slot,
     };
-    let mut guard = PendingGuard {
-        cache: Arc::clone(&state.responses),
-        key,
-        version,
-        armed: true,
-    };
-    let rendered = slot
-        .get_or_try_init(|| async {
-            // Uncached layers are CPU work: a bounded number render at once, so a crawler
-            // asking for endless distinct boxes queues (then gets 503) instead of starving
-            // everyone.
-            let permit = tokio::time::timeout(RENDER_WAIT, state.renders.clone().acquire_owned())
-                .await
-                .map_err(|_| {
-                    ApiError::Busy("the server is busy computing layers; retry shortly".into())
-                })?
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let worker = state.clone();
-            let rendered = tokio::task::spawn_blocking(move || {
-                let _permit = permit;
-                let started = Instant::now();
-                let rendered = Arc::new(render(&worker, &snapshot)?);
-                // Stored here, not after the await: the rendering completes even when the
-                // request that started it has gone.
-                guard.armed = false;
-                worker.responses.finish(
-                    &guard.key,
-                    guard.version,
-                    snapshot.generation(),
-                    Arc::clone(&rendered),
-                    started,
-                );
-                Ok::<_, ApiError>(rendered)
-            })
+    let job = Rendering::new(state, work, snapshot, key, version);
+    let rendered = slot.get_or_try_init(|| job.run(render)).await?;
+    Ok(rendered.respond(request))
+}
+
+/// One rendering of a cache entry.
+struct Rendering {
+    state: AppState,
+    work: Work,
+    snapshot: Arc<IndexSnapshot>,
+    guard: PendingGuard,
+}
+
+impl Rendering {
+    fn new(
+        state: &AppState,
+        work: Work,
+        snapshot: Arc<IndexSnapshot>,
+        key: String,
+        version: u64,
+    ) -> Rendering {
+        Rendering {
+            state: state.clone(),
+            work,
+            snapshot,
+            guard: PendingGuard {
+                cache: Arc::clone(&state.responses),
+                key,
+                version,
+                armed: true,
+            },
+        }
+    }
+
+    /// Waits for a permit, renders on a blocking thread and stores the result.
+    async fn run<F>(self, render: F) -> Result<Arc<Rendered>, ApiError>
+    where
+        F: FnOnce(&AppState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
+    {
+        // Uncached layers are CPU work: a bounded number render at once, so a crawler asking
+        // for endless distinct boxes queues (then gets 503) instead of starving everyone.
+        let permits = match self.work {
+            Work::Layer => &self.state.renders,
+            Work::Report => &self.state.reports,
+        };
+        let permit = tokio::time::timeout(RENDER_WAIT, Arc::clone(permits).acquire_owned())
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+            .map_err(|_| {
+                ApiError::Busy("the server is busy computing layers; retry shortly".into())
+            })?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let Rendering {
+            state,
+            snapshot,
+            mut guard,
+            ..
+        } = self;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let started = Instant::now();
+            let rendered = Arc::new(render(&state, &snapshot)?);
+            // Stored here, not after the await: the rendering completes even when the
+            // request that started it has gone.
+            guard.armed = false;
+            state.responses.finish(
+                &guard.key,
+                guard.version,
+                snapshot.generation(),
+                Arc::clone(&rendered),
+                started,
+            );
             Ok::<_, ApiError>(rendered)
         })
-        .await?;
-    Ok(rendered.respond(request))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+    }
 }
 
 #[cfg(test)]
@@ -366,7 +431,9 @@ mod tests {
         text: &str,
     ) -> (String, bool) {
         match cache.lookup(key, version, now) {
-            Lookup::Ready(r) => (String::from_utf8(r.body.to_vec()).unwrap(), false),
+            Lookup::Ready(r) | Lookup::Refresh(r, _) => {
+                (String::from_utf8(r.body.to_vec()).unwrap(), false)
+            }
             Lookup::Render(slot) => {
                 let r = body(text);
                 slot.set(Arc::clone(&r)).unwrap();
@@ -426,12 +493,14 @@ mod tests {
         // new data within the window: the old rendering is still served, nothing renders
         let soon = t0 + Duration::from_millis(500);
         assert_eq!(serve(&cache, "a", 2, soon, "v2"), ("v1".into(), false));
-        // past the window: the first request renders the new version...
+        // past the window: the first request starts rendering the new version in the
+        // background and still gets the old one...
         let later = t0 + Duration::from_millis(1_200);
-        let Lookup::Render(slot) = cache.lookup("a", 2, later) else {
+        let Lookup::Refresh(stale, slot) = cache.lookup("a", 2, later) else {
             panic!("past the window a new version renders");
         };
-        // ...while it renders, everyone else gets the old one at once
+        assert_eq!(stale.body.as_ref(), b"v1");
+        // ...and so does everyone else while it renders
         assert_eq!(serve(&cache, "a", 3, later, "x"), ("v1".into(), false));
         let v2 = body("v2");
         slot.set(Arc::clone(&v2)).unwrap();
@@ -452,8 +521,11 @@ mod tests {
             .unwrap()
             .cost = Duration::from_millis(300);
         let at = |ms| t0 + Duration::from_millis(ms);
-        assert_eq!(serve(&slow, "s", 2, at(2_900), "s2"), ("s1".into(), false));
-        assert_eq!(serve(&slow, "s", 2, at(3_100), "s2"), ("s2".into(), true));
+        assert!(matches!(slow.lookup("s", 2, at(2_900)), Lookup::Ready(_)));
+        assert!(matches!(
+            slow.lookup("s", 2, at(3_100)),
+            Lookup::Refresh(..)
+        ));
     }
 
     #[test]
@@ -462,11 +534,16 @@ mod tests {
         let t0 = Instant::now();
         serve(&cache, "a", 5, t0, "gen5");
         let later = t0 + Duration::from_secs(2);
-        let Lookup::Render(_) = cache.lookup("a", 6, later) else {
-            panic!()
+        let Lookup::Refresh(..) = cache.lookup("a", 6, later) else {
+            panic!("past the window a refresh starts")
         };
         cache.abandon("a", 6);
-        assert_eq!(serve(&cache, "a", 6, later, "gen6"), ("gen6".into(), true));
+        let Lookup::Refresh(_, slot) = cache.lookup("a", 6, later) else {
+            panic!("an abandoned refresh is tried again")
+        };
+        let gen6 = body("gen6");
+        slot.set(Arc::clone(&gen6)).unwrap();
+        cache.finish("a", 6, 6, gen6, later);
         // a slow rendering of an older generation finishing last is not kept
         cache.finish("a", 4, 4, body("gen4"), later);
         assert_eq!(serve(&cache, "a", 6, later, "x"), ("gen6".into(), false));

@@ -98,7 +98,7 @@ pub fn list_page(snapshot: &IndexSnapshot, q: &crate::store::Query) -> Vec<std::
                 .take(need),
         );
     }
-    found.sort_unstable_by(|a, b| (b.requested, b.seq).cmp(&(a.requested, a.seq)));
+    found.sort_unstable_by_key(|r| std::cmp::Reverse((r.requested, r.seq)));
     found
         .iter()
         .skip(q.offset)

@@ -31,12 +31,21 @@ unsafe impl<T: Send + Sync> Send for Buffer<T> {}
 unsafe impl<T: Send + Sync> Sync for Buffer<T> {}
 
 impl<T> Buffer<T> {
-    fn with_capacity(capacity: usize) -> Buffer<T> {
+    /// A buffer of `capacity` slots (at least `items.len()`) holding `items` first.
+    fn new(items: Vec<T>, capacity: usize) -> Buffer<T> {
+        let filled = items.len();
+        let mut slots: Vec<UnsafeCell<MaybeUninit<T>>> = Vec::with_capacity(capacity.max(filled));
+        slots.extend(
+            items
+                .into_iter()
+                .map(|v| UnsafeCell::new(MaybeUninit::new(v))),
+        );
+        slots.resize_with(capacity.max(filled), || {
+            UnsafeCell::new(MaybeUninit::uninit())
+        });
         Buffer {
-            slots: (0..capacity)
-                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
-                .collect(),
-            filled: AtomicUsize::new(0),
+            slots: slots.into_boxed_slice(),
+            filled: AtomicUsize::new(filled),
         }
     }
 }
@@ -60,9 +69,14 @@ impl<T> SharedVec<T> {
 
     /// An empty vector with room for `capacity` elements.
     pub fn with_capacity(capacity: usize) -> SharedVec<T> {
+        SharedVec::from_vec(Vec::new(), capacity)
+    }
+
+    /// `items` (moved, not copied) in a buffer with room for `capacity` elements in all.
+    fn from_vec(items: Vec<T>, capacity: usize) -> SharedVec<T> {
         SharedVec {
-            buffer: Arc::new(Buffer::with_capacity(capacity)),
-            len: 0,
+            len: items.len(),
+            buffer: Arc::new(Buffer::new(items, capacity)),
         }
     }
 
@@ -102,12 +116,11 @@ impl<T: Clone> SharedVec<T> {
             self.len = len + 1;
             return;
         }
-        let mut grown = SharedVec::with_capacity((buffer.slots.len() * 2).max(len + 1).max(16));
-        for item in self.as_slice() {
-            grown.push(item.clone());
-        }
-        grown.push(value);
-        *self = grown;
+        let capacity = (buffer.slots.len() * 2).max(len + 1).max(16);
+        let mut items = Vec::with_capacity(len + 1);
+        items.extend_from_slice(self.as_slice());
+        items.push(value);
+        *self = SharedVec::from_vec(items, capacity);
     }
 }
 
@@ -126,14 +139,16 @@ impl<T> Default for SharedVec<T> {
     }
 }
 
-impl<T: Clone> FromIterator<T> for SharedVec<T> {
+impl<T> From<Vec<T>> for SharedVec<T> {
+    fn from(items: Vec<T>) -> Self {
+        let capacity = items.len();
+        SharedVec::from_vec(items, capacity)
+    }
+}
+
+impl<T> FromIterator<T> for SharedVec<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
-        let items = items.into_iter();
-        let mut out = SharedVec::with_capacity(items.size_hint().0);
-        for item in items {
-            out.push(item);
-        }
-        out
+        Vec::from_iter(items).into()
     }
 }
 

@@ -69,6 +69,12 @@ impl IndexedRequest {
             .unwrap_or_else(|_| self.cell_at(resolution))
     }
 
+    /// Whether the point lies in the lon/lat box `[minLon, minLat, maxLon, maxLat]` (edges
+    /// included, like the R-tree and the store's `BETWEEN`).
+    pub fn is_within(&self, [min_lon, min_lat, max_lon, max_lat]: [f64; 4]) -> bool {
+        (min_lon..=max_lon).contains(&self.lon) && (min_lat..=max_lat).contains(&self.lat)
+    }
+
     /// The id of the feature of boundary `layer` the request falls in.
     pub fn district(&self, layer: &str) -> Option<&str> {
         self.districts
@@ -116,16 +122,11 @@ pub struct TypeIndex {
 
 impl TypeIndex {
     fn build(requests: Vec<IndexedRequest>, generation: u64) -> TypeIndex {
-        let entries = requests
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Entry::new([r.lon, r.lat], i as u32))
-            .collect();
         let mut by_time: Vec<u32> = (0..requests.len() as u32).collect();
         by_time.sort_unstable_by_key(|&i| time_key(&requests[i as usize]));
         TypeIndex {
-            requests: requests.into_iter().collect(),
-            tree: Arc::new(RTree::bulk_load(entries)),
+            tree: tree_of(&requests),
+            requests: requests.into(),
             recent: Vec::new(),
             by_time,
             generation,
@@ -151,13 +152,7 @@ impl TypeIndex {
         self.requests.push(r);
         self.generation = generation;
         if self.recent.len() > TREE_REBUILD_AFTER {
-            let entries = self
-                .requests
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Entry::new([r.lon, r.lat], i as u32))
-                .collect();
-            self.tree = Arc::new(RTree::bulk_load(entries));
+            self.tree = tree_of(&self.requests);
             self.recent.clear();
         }
     }
@@ -167,23 +162,20 @@ impl TypeIndex {
     pub fn cells_at(&self, resolution: Resolution) -> &[CellIndex] {
         self.cells[u8::from(resolution) as usize]
             .get_or_init(|| {
-                crate::analysis::par_map(&self.requests, |_, r| r.exact_cell(resolution))
-                    .into_iter()
-                    .collect()
+                crate::analysis::par_map(&self.requests, |_, r| r.exact_cell(resolution)).into()
             })
             .as_slice()
     }
 
     /// Positions (in [`TypeIndex::requests`]) of the requests inside a lon/lat box.
-    pub fn positions_within(
-        &self,
-        [min_lon, min_lat, max_lon, max_lat]: [f64; 4],
-    ) -> impl Iterator<Item = usize> + '_ {
+    pub fn positions_within(&self, bbox: [f64; 4]) -> impl Iterator<Item = usize> + '_ {
+        let [min_lon, min_lat, max_lon, max_lat] = bbox;
         let envelope = AABB::from_corners([min_lon, min_lat], [max_lon, max_lat]);
-        let recent = self.recent.iter().map(|&i| i as usize).filter(move |&i| {
-            let r = &self.requests[i];
-            (min_lon..=max_lon).contains(&r.lon) && (min_lat..=max_lat).contains(&r.lat)
-        });
+        let recent = self
+            .recent
+            .iter()
+            .map(|&i| i as usize)
+            .filter(move |&i| self.requests[i].is_within(bbox));
         self.tree
             .locate_in_envelope(&envelope)
             .map(|e| e.data as usize)
@@ -252,6 +244,16 @@ impl TypeIndex {
     }
 }
 
+/// An R-tree of the requests' points, each tagged with its position.
+fn tree_of(requests: &[IndexedRequest]) -> Arc<RTree<Entry>> {
+    let entries = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Entry::new([r.lon, r.lat], i as u32))
+        .collect();
+    Arc::new(RTree::bulk_load(entries))
+}
+
 /// The time order of [`TypeIndex::newest_first`]: undated first, then by time, then by `seq`.
 fn time_key(r: &IndexedRequest) -> (Option<i64>, u64) {
     (r.requested, r.seq)
@@ -263,8 +265,6 @@ pub struct IndexSnapshot {
     types: BTreeMap<String, Arc<TypeIndex>>,
     generation: u64,
     newest_requested: Option<i64>,
-    /// The next [`IndexedRequest::seq`].
-    next_seq: u64,
 }
 
 impl IndexSnapshot {
@@ -314,11 +314,11 @@ impl Index {
     fn build_at(requests: impl IntoIterator<Item = ServiceRequest>, generation: u64) -> Index {
         let mut by_type: BTreeMap<String, Vec<IndexedRequest>> = BTreeMap::new();
         let mut newest = None;
-        let mut next_seq = 0;
+        let mut seq = 0;
         for r in requests {
             if let Some(mut ix) = IndexedRequest::new(&r) {
-                ix.seq = next_seq;
-                next_seq += 1;
+                ix.seq = seq;
+                seq += 1;
                 newest = newest.max(ix.requested);
                 by_type.entry(r.service_code).or_default().push(ix);
             }
@@ -331,7 +331,6 @@ impl Index {
             types,
             generation,
             newest_requested: newest,
-            next_seq,
         };
         Index {
             current: RwLock::new(Arc::new(snapshot)),
@@ -363,12 +362,14 @@ impl Index {
         let mut next = (*self.snapshot()).clone();
         next.generation += 1;
         let generation = next.generation;
+        // nothing is ever removed, so the next seq is the number indexed so far
+        let mut seq = next.len() as u64;
         for r in requests {
             let Some(mut ix) = IndexedRequest::new(r) else {
                 continue;
             };
-            ix.seq = next.next_seq;
-            next.next_seq += 1;
+            ix.seq = seq;
+            seq += 1;
             next.newest_requested = next.newest_requested.max(ix.requested);
             let entry = next.types.entry(r.service_code.clone()).or_default();
             Arc::make_mut(entry).push(ix, generation);

@@ -80,11 +80,7 @@ pub fn for_each_position<'a>(
 pub fn list_page(snapshot: &IndexSnapshot, q: &crate::store::Query) -> Vec<std::sync::Arc<str>> {
     let need = q.offset.saturating_add(q.limit);
     let (start, end) = (q.start.map(|t| t.timestamp()), q.end.map(|t| t.timestamp()));
-    let in_box = |r: &IndexedRequest| {
-        q.bbox.is_none_or(|[min_lon, min_lat, max_lon, max_lat]| {
-            (min_lon..=max_lon).contains(&r.lon) && (min_lat..=max_lat).contains(&r.lat)
-        })
-    };
+    let in_box = |r: &IndexedRequest| q.bbox.is_none_or(|b| r.is_within(b));
     let mut found: Vec<&IndexedRequest> = Vec::new();
     for (code, index) in snapshot.types() {
         if !q.service_codes.is_empty() && !q.service_codes.iter().any(|c| c == code) {

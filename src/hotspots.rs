@@ -26,9 +26,10 @@ use geo::Coord;
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
 use serde_json::json;
 
+use crate::analysis::gistar::merge_counts;
 use crate::analysis::{
-    dbscan, gistar_from_counts, gistar_h3, hot_cold_regions, worker_threads, AnalysisError,
-    CellCounts, DbscanParams, DbscanResult, GiStarParams, GiStarResult, Region,
+    dbscan, gistar_from_counts, gistar_h3, hot_cold_regions, par_chunks, AnalysisError, CellCounts,
+    DbscanParams, DbscanResult, GiStarParams, GiStarResult, Region,
 };
 use crate::catalog::{slug, Catalog};
 use crate::index::IndexSnapshot;
@@ -288,9 +289,7 @@ pub fn run_gistar(
     sel: &Selected,
     params: &GiStarParams<'_>,
 ) -> Result<(GiStarResult, Vec<Region>), HotspotError> {
-    let result = gistar_h3(sel.cells.iter().copied(), params)?;
-    let regions = hot_cold_regions(&result.cells)?;
-    Ok((result, regions))
+    with_regions(gistar_h3(sel.cells.iter().copied(), params)?)
 }
 
 /// Gi* straight from the index: counts each selected request in its own H3 cell at
@@ -307,7 +306,11 @@ pub fn gistar_indexed(
     params: &GiStarParams<'_>,
 ) -> Result<(GiStarResult, Vec<Region>), HotspotError> {
     let counts = count_cells(snapshot, catalog, sel, params.resolution)?;
-    let result = gistar_from_counts(&counts, params)?;
+    with_regions(gistar_from_counts(&counts, params)?)
+}
+
+/// A Gi* result with its hot and cold regions.
+fn with_regions(result: GiStarResult) -> Result<(GiStarResult, Vec<Region>), HotspotError> {
     let regions = hot_cold_regions(&result.cells)?;
     Ok((result, regions))
 }
@@ -322,40 +325,18 @@ pub fn count_cells(
     let res = h3o::Resolution::try_from(resolution)
         .map_err(|e| AnalysisError::param("res", e.to_string()))?;
     let (codes, filter) = selection_filter(snapshot, catalog, sel)?;
-    let mut total = CellCounts::default();
-    let mut found = 0usize;
-    for code in &codes {
-        let Some(t) = snapshot.of_type(code) else {
-            continue;
-        };
-        let (requests, cells) = (t.requests(), t.cells_at(res));
-        let chunk = requests.len().div_ceil(worker_threads()).max(1);
-        let parts: Vec<(CellCounts, usize)> = std::thread::scope(|s| {
-            let handles: Vec<_> = requests
-                .chunks(chunk)
-                .zip(cells.chunks(chunk))
-                .map(|(rs, cs)| s.spawn(|| count_admitted(rs, cs, &filter)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for (part, n) in parts {
-            found += n;
-            if total.is_empty() {
-                total = part;
-                continue;
-            }
-            for (cell, k) in part {
-                *total.entry(cell).or_insert(0) += k;
-            }
-        }
+    let mut parts = Vec::new();
+    for t in codes.iter().filter_map(|code| snapshot.of_type(code)) {
+        let cells = t.cells_at(res);
+        parts.extend(par_chunks(t.requests(), |offset, requests| {
+            count_admitted(requests, &cells[offset..], &filter)
+        }));
     }
+    let found = parts.iter().map(|(_, n)| n).sum();
     if found < MIN_REQUESTS {
         return Err(too_few(sel, &codes, found, MIN_REQUESTS));
     }
-    Ok(total)
+    Ok(merge_counts(parts.into_iter().map(|(counts, _)| counts)))
 }
 
 /// Counts the requests `filter` admits per cell (`cells[i]` is `requests[i]`'s cell).

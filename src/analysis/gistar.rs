@@ -8,7 +8,7 @@
 //! [`gi_star`] is the weight-agnostic core; [`gistar_h3`] and
 //! [`gistar_points`] run it on H3 cells with binary k-ring weights.
 
-use super::{check_lon_lat, fdr, normal, worker_threads, AnalysisError, IntMap};
+use super::{check_lon_lat, fdr, normal, par_chunks, AnalysisError, IntMap};
 use h3o::{
     geom::{ContainmentMode, TilerBuilder},
     CellIndex, LatLng, Resolution,
@@ -281,29 +281,22 @@ fn aggregate_points(
     points: &[geo::Coord<f64>],
     res: Resolution,
 ) -> Result<IntMap<u64, u64>, AnalysisError> {
-    let chunk = points.len().div_ceil(worker_threads()).max(1);
-    let parts: Vec<Result<IntMap<u64, u64>, AnalysisError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = points
-            .chunks(chunk)
-            .enumerate()
-            .map(|(ci, part)| s.spawn(move || count_chunk(part, ci * chunk, res)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(AnalysisError::InvalidInput("worker thread failed".into()))
-                })
-            })
-            .collect()
-    });
-    let mut total: IntMap<u64, u64> = IntMap::default();
+    let parts = par_chunks(points, |offset, part| count_chunk(part, offset, res));
+    Ok(merge_counts(
+        parts.into_iter().collect::<Result<Vec<_>, _>>()?,
+    ))
+}
+
+/// The sum of per-chunk cell counts.
+pub(crate) fn merge_counts(parts: impl IntoIterator<Item = CellCounts>) -> CellCounts {
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_default();
     for part in parts {
-        for (cell, n) in part? {
+        for (cell, n) in part {
             *total.entry(cell).or_insert(0) += n;
         }
     }
-    Ok(total)
+    total
 }
 
 fn count_chunk(

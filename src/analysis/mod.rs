@@ -122,28 +122,38 @@ pub(crate) fn worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
-/// `items.iter().map(f).collect()` on all worker threads, order kept.
-pub(crate) fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
+/// `f(offset, chunk)` for one contiguous chunk of `items` per worker thread, results in
+/// chunk order (`offset` is the chunk's first index in `items`).
+pub(crate) fn par_chunks<T: Sync, U: Send>(
+    items: &[T],
+    f: impl Fn(usize, &[T]) -> U + Sync,
+) -> Vec<U> {
     let chunk = items.len().div_ceil(worker_threads()).max(1);
     let f = &f;
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
             .enumerate()
-            .map(|(ci, part)| {
-                s.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, t)| f(ci * chunk + i, t))
-                        .collect::<Vec<U>>()
-                })
-            })
+            .map(|(ci, part)| s.spawn(move || f(ci * chunk, part)))
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
+}
+
+/// `items.iter().map(f).collect()` on all worker threads, order kept.
+pub(crate) fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
+    par_chunks(items, |offset, part| {
+        part.iter()
+            .enumerate()
+            .map(|(i, t)| f(offset + i, t))
+            .collect::<Vec<U>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[cfg(test)]

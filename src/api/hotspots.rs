@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::error::Problem;
 use super::params::Params;
-use super::respond::{cached, Rendered, Work, CSV, GEOJSON};
+use super::respond::{cache_key, cached, Rendered, Work, CSV, GEOJSON};
 use super::{ApiError, AppState};
 use crate::hotspots::{HotspotError, HotspotQuery, HotspotReport, Method, Selection};
 use crate::index::IndexSnapshot;
@@ -155,7 +155,7 @@ async fn report_layer(
     let scope = params.scope(&state.app)?;
     let q = query(&params, &scope.filter, method, scope.as_of)?;
     let bbox = scope.filter.bbox;
-    let key = format!("{route}?{}", raw.as_deref().unwrap_or(""));
+    let key = cache_key(route, &raw);
     cached(
         &state,
         Work::Report,
@@ -210,7 +210,7 @@ pub async fn work_list(
     let method = area_method(&params)?;
     let scope = params.scope(&state.app)?;
     let q = query(&params, &scope.filter, method, scope.as_of)?;
-    let key = format!("worklist?{}", raw.as_deref().unwrap_or(""));
+    let key = cache_key("worklist", &raw);
     cached(
         &state,
         Work::Report,

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::error::Problem;
 use super::params::{anchor, local_time, Params, Scope, DEFAULT_DAYS, FILTER_PARAMS};
-use super::respond::{cached, Rendered, Work, GEOJSON, JSON};
+use super::respond::{cache_key, cached, Rendered, Work, GEOJSON, JSON};
 use super::{ApiError, AppState};
 use crate::hotspots::{cell_ring, collection, feature, multipolygon, pos, round};
 use crate::index::IndexedRequest;
@@ -23,11 +23,6 @@ pub const MAX_LIMIT: i64 = 10_000;
 pub const DEFAULT_LIMIT: i64 = 2_000;
 /// Finest and coarsest hex-bin resolutions served.
 pub const HEX_RESOLUTIONS: std::ops::RangeInclusive<i64> = 4..=12;
-
-/// The cache key of a request: its route and query string.
-fn key(route: &str, raw: &Option<String>) -> String {
-    format!("{route}?{}", raw.as_deref().unwrap_or(""))
-}
 
 fn geojson_body(features: Vec<geojson::Feature>, extra: JsonObject) -> Result<Rendered, ApiError> {
     let mut fc = collection(features);
@@ -61,7 +56,7 @@ pub async fn catalog(
         &state,
         Work::Layer,
         snapshot,
-        key("layers", &None),
+        cache_key("layers", &None),
         version,
         &headers,
         |state, snapshot| {
@@ -169,7 +164,7 @@ pub async fn requests(
         &state,
         Work::Layer,
         snapshot,
-        key("requests", &raw),
+        cache_key("requests", &raw),
         version,
         &headers,
         move |state, snapshot| {
@@ -231,7 +226,7 @@ pub async fn hexbin_layer(
         &state,
         Work::Layer,
         snapshot,
-        key("hexbins", &raw),
+        cache_key("hexbins", &raw),
         version,
         &headers,
         move |_, snapshot| {
@@ -297,7 +292,7 @@ pub async fn boundary_layer(
         &state,
         Work::Layer,
         snapshot,
-        key(&format!("boundaries/{layer_id}"), &raw),
+        cache_key(&format!("boundaries/{layer_id}"), &raw),
         version,
         &headers,
         move |state, snapshot| {

@@ -324,7 +324,11 @@ fn parse_count(
 }
 
 /// Builds the store query of a `GET requests.json`.
-fn requests_query(state: &AppState, params: &BTreeMap<String, String>) -> Result<Query, ApiError> {
+fn requests_query(
+    state: &AppState,
+    snapshot: &crate::index::IndexSnapshot,
+    params: &BTreeMap<String, String>,
+) -> Result<Query, ApiError> {
     let tz = state.app.config.timezone;
     let page_size = parse_count(params, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)?;
     let page = parse_count(params, "page", 1, 1_000_000)?;
@@ -365,7 +369,7 @@ fn requests_query(state: &AppState, params: &BTreeMap<String, String>) -> Result
     let window = Duration::days(DEFAULT_WINDOW_DAYS);
     (q.start, q.end) = match (start, end) {
         (None, None) => {
-            let newest = state.app.index.snapshot().newest_requested();
+            let newest = snapshot.newest_requested();
             let anchor = newest
                 .and_then(|s| DateTime::from_timestamp(s, 0))
                 .unwrap_or_else(Utc::now);
@@ -383,9 +387,10 @@ async fn list_requests(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = query_pairs(raw.as_deref())?;
-    let q = requests_query(&state, &params)?;
-    let store = state.app.store.clone();
+    // one snapshot for the default window and the page
     let snapshot = state.app.index.snapshot();
+    let q = requests_query(&state, &snapshot, &params)?;
+    let store = state.app.store.clone();
     // The page is chosen from the in-memory index (R-tree for a box) and only its rows are
     // read; lists by id go to the store directly.
     let found = tokio::task::spawn_blocking(move || {

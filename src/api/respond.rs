@@ -306,6 +306,11 @@ impl Drop for PendingGuard {
     }
 }
 
+/// The cache key of a request: its route and query string.
+pub fn cache_key(route: &str, raw: &Option<String>) -> String {
+    format!("{route}?{}", raw.as_deref().unwrap_or(""))
+}
+
 /// Answers from the cache, or renders with `render` from `snapshot` on a blocking thread
 /// (layers are CPU work) and caches the result under `version` (see
 /// [`super::params::data_version`] and [`ResponseCache`] for how long an older version is

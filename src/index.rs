@@ -224,11 +224,6 @@ impl TypeIndex {
         self.generation
     }
 
-    /// Requests inside a lon/lat box (inclusive).
-    pub fn within(&self, bbox: [f64; 4]) -> impl Iterator<Item = &IndexedRequest> {
-        self.positions_within(bbox).map(|i| &self.requests[i])
-    }
-
     /// The request nearest to a point (planar lon/lat distance: fine at city scale for ranking).
     pub fn nearest(&self, lon: f64, lat: f64) -> Option<&IndexedRequest> {
         let d2 = |r: &IndexedRequest| (r.lon - lon).powi(2) + (r.lat - lat).powi(2);

@@ -51,7 +51,10 @@ pub fn router(app: Arc<App>) -> Router {
     let state = AppState {
         app,
         metrics: Arc::new(Metrics::default()),
-        responses: Arc::new(respond::ResponseCache::new(512, refresh)),
+        responses: Arc::new(respond::ResponseCache::new(
+            respond::CACHE_CAPACITY,
+            refresh,
+        )),
         renders: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_RENDERS)),
         reports: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_REPORTS)),
     };

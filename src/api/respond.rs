@@ -111,6 +111,9 @@ pub enum Work {
 /// How long a request waits for a free renderer before a 503.
 pub const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// URLs the server's layer cache keeps.
+pub const CACHE_CAPACITY: usize = 512;
+
 /// How many times its own rendering time a layer may be served after its data changed, at
 /// least (so slow layers are recomputed at most about a tenth of the time under writes).
 pub const REFRESH_COST_FACTOR: u32 = 10;
@@ -168,12 +171,6 @@ enum Lookup {
     Refresh(Arc<Rendered>, Slot),
     /// Nothing to send yet: render (or wait for the rendering of) this version into the slot.
     Render(Slot),
-}
-
-impl Default for ResponseCache {
-    fn default() -> Self {
-        ResponseCache::new(512, Duration::from_secs(1))
-    }
 }
 
 impl ResponseCache {

@@ -6,7 +6,6 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use hotspot::app::App;
 use hotspot::config::Config;
@@ -328,19 +327,6 @@ fn intersections_land_on_the_crossing() {
 
 // ---------------------------------------------------------------- CLI
 
-fn hotspot(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hotspot"))
-        .args(args)
-        .env_remove("HOTSPOT_CONFIG")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn cli_geocodes_one_address_and_a_batch() {
     let dir = tempfile::tempdir().unwrap();
@@ -348,7 +334,7 @@ fn cli_geocodes_one_address_and_a_batch() {
     let config = config.to_str().unwrap();
     let p = &demo_points()[1234];
     let query = format!("{} {}", p.number, p.street.to_lowercase());
-    let (ok, out, err) = hotspot(&["geocode", &query, "--config", config]);
+    let (ok, out, err) = common::run_hotspot(&["geocode", &query, "--config", config]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["best"]["match_type"], "exact");
@@ -359,7 +345,7 @@ fn cli_geocodes_one_address_and_a_batch() {
     assert!(haversine_m(lon, lat, p.lon, p.lat) < 1.0);
 
     // CSV, with reference files given on the command line instead of a config
-    let (ok, out, err) = hotspot(&[
+    let (ok, out, err) = common::run_hotspot(&[
         "geocode",
         "N 5TH ST & MARKET ST",
         "--addresses",
@@ -374,7 +360,7 @@ fn cli_geocodes_one_address_and_a_batch() {
     assert_eq!(lines[0], "query,lat,lon,match_type,score,matched_address");
     assert!(lines[1].contains(",intersection,"), "{out}");
 
-    let (ok, out, _) = hotspot(&["geocode", "99 Nowhere Lane", "--config", config]);
+    let (ok, out, _) = common::run_hotspot(&["geocode", "99 Nowhere Lane", "--config", config]);
     assert!(!ok);
     assert!(out.contains("\"reason\""), "{out}");
 
@@ -390,7 +376,7 @@ fn cli_geocodes_one_address_and_a_batch() {
     text.push_str("x,\"12 Atlantis Way\",\n");
     std::fs::write(&input, &text).unwrap();
     let output = dir.path().join("out.csv");
-    let (ok, _, err) = hotspot(&[
+    let (ok, _, err) = common::run_hotspot(&[
         "geocode",
         "--batch",
         input.to_str().unwrap(),
@@ -594,7 +580,7 @@ fn import_geocodes_rows_without_coordinates() {
     text.push_str("R20,Pothole,2026-03-01 10:00,12 Atlantis Way,,\n");
     text.push_str("R21,Pothole,2026-03-01 10:00,,39.98,-75.40\n");
     std::fs::write(&file, text).unwrap();
-    let (ok, out, err) = hotspot(&[
+    let (ok, out, err) = common::run_hotspot(&[
         "import",
         file.to_str().unwrap(),
         "--config",

@@ -1,7 +1,7 @@
 //! Hot spots on the demo city: planted ground truth is recovered, pure noise gives none, and
 //! `hotspot hotspots` honours its CSV contracts and refuses too little data clearly.
 
-use std::process::Command;
+mod common;
 
 use chrono::{DateTime, Utc};
 use geo::{Contains, Coord, Point};
@@ -165,17 +165,9 @@ fn pure_noise_yields_no_hot_spot() {
     );
 }
 
+/// Runs `hotspot hotspots` with `args`.
 fn hotspot_cmd(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hotspot"))
-        .arg("hotspots")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_hotspot(&[&["hotspots"], args].concat())
 }
 
 #[test]

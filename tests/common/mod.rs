@@ -12,6 +12,21 @@ use hotspot::config::Config;
 
 pub const API_KEY: &str = "test-key-123456";
 
+/// Runs the `hotspot` binary with `args` (no `HOTSPOT_CONFIG` from the environment):
+/// (success, stdout, stderr).
+pub fn run_hotspot(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotspot"))
+        .args(args)
+        .env_remove("HOTSPOT_CONFIG")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Writes a test city config (Chicago-like extent, no demo seeding) into `dir`.
 pub fn test_config(dir: &Path) -> PathBuf {
     let path = dir.join("hotspot.toml");

@@ -124,9 +124,12 @@ impl TypeIndex {
     fn build(requests: Vec<IndexedRequest>, generation: u64) -> TypeIndex {
         let mut by_time: Vec<u32> = (0..requests.len() as u32).collect();
         by_time.sort_unstable_by_key(|&i| time_key(&requests[i as usize]));
+        // room to grow, so the first writes after a start append in place instead of
+        // copying the whole type
+        let room = requests.len() + requests.len() / 8 + 64;
         TypeIndex {
             tree: tree_of(&requests),
-            requests: requests.into(),
+            requests: SharedVec::from_vec(requests, room),
             recent: Vec::new(),
             by_time,
             generation,

@@ -73,7 +73,7 @@ impl<T> SharedVec<T> {
     }
 
     /// `items` (moved, not copied) in a buffer with room for `capacity` elements in all.
-    fn from_vec(items: Vec<T>, capacity: usize) -> SharedVec<T> {
+    pub fn from_vec(items: Vec<T>, capacity: usize) -> SharedVec<T> {
         SharedVec {
             len: items.len(),
             buffer: Arc::new(Buffer::new(items, capacity)),

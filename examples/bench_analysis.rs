@@ -14,14 +14,13 @@ mod common;
 use std::io::Write;
 use std::time::Instant;
 
-use chrono::DateTime;
-use hotspot::analysis::{dbscan, gistar_h3, gistar_points, DbscanParams, GiStarParams};
-use hotspot::catalog::Catalog;
-use hotspot::hotspots::{
-    compute_report, exact_cells, gistar_indexed, run_dbscan, run_gistar, select, HotspotQuery,
-    Method, Selection,
+use hotspot::analysis::{
+    count_cells, dbscan, gistar_from_counts, gistar_h3, gistar_points, DbscanParams, GiStarParams,
 };
+use hotspot::hotspots::{compute_report, exact_cells, select, HotspotQuery, MIN_REQUESTS};
 use hotspot::index::Index;
+use hotspot::methods::Method;
+use hotspot::selection::Selection;
 
 /// Process CPU time (user + system) from /proc, in ms (Linux; 0 elsewhere).
 fn cpu_ms() -> f64 {
@@ -77,59 +76,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!("index build (R-tree, res-15 cells): wall {w:.0} ms");
     let snapshot = index.snapshot();
-    let catalog = Catalog::new(Vec::new())?;
     let selection = Selection {
-        types: vec!["illegal_dumping".into()],
-        start: DateTime::from_timestamp(common::YEAR_START, 0),
-        end: DateTime::from_timestamp(common::YEAR_START + 366 * 86_400, 0),
-        status: None,
+        codes: vec!["illegal_dumping".into()],
+        start: Some(common::YEAR_START),
+        end: Some(common::YEAR_START + 366 * 86_400),
+        ..Default::default()
     };
     let params = GiStarParams::default();
 
-    let (sel, w, c) = timed(5, || select(&snapshot, &catalog, &selection));
+    let (sel, w, c) = timed(5, || select(&snapshot, &selection, MIN_REQUESTS));
     let sel = sel?;
     println!("select type + window from the index: wall {w:.1} ms, cpu {c:.0} ms");
-    let (g, w, c) = timed(5, || {
-        let sel = select(&snapshot, &catalog, &selection)?;
-        run_gistar(&sel, &params)
-    });
-    let (g, regions) = g?;
-    println!(
-        "Gi* from the index (select + res-9 aggregation + study area + z + FDR + regions): wall {w:.1} ms, cpu {c:.0} ms  [{} cells, {} regions]",
-        g.cells.len(),
-        regions.len()
-    );
-    // (that aggregates each request's res-15 cell to its res-9 parent; a few points near cell
-    // edges fall in another res-9 cell than direct assignment gives. The product uses each
-    // point's own cell, kept per type and resolution in the index after first use:)
+    // each request's own res-9 cell, kept per type and resolution in the index after first use
     let (cold, w, _) = timed(1, || exact_cells(&snapshot, &sel, 9));
     cold?;
     println!("exact res-9 cells of the type, first use (then kept in the index): wall {w:.0} ms");
-    let (g3, w, c) = timed(5, || {
-        let sel = select(&snapshot, &catalog, &selection)?;
+    let (g3, w, c) = timed(9, || {
         let cells = exact_cells(&snapshot, &sel, 9)?;
-        let result = gistar_h3(cells.iter().copied(), &params)?;
+        let counts = count_cells(&cells, h3o::Resolution::Nine)?;
+        let result = gistar_from_counts(&counts, &params)?;
         let regions = hotspot::analysis::hot_cold_regions(&result.cells)?;
         Ok::<_, Box<dyn std::error::Error>>((result, regions))
     });
     let (g3, regions3) = g3?;
     println!(
-        "Gi* on exact cells, materialized (select + cells + study area + z + FDR + regions): wall {w:.1} ms, cpu {c:.0} ms  [{} cells, {} regions]",
+        "Gi* as the report runs it (exact cells + counts on all cores + study area + z + FDR + regions): wall {w:.1} ms, cpu {c:.0} ms  [{} cells, {} regions]",
         g3.cells.len(),
         regions3.len()
-    );
-    let (g4, w, c) = timed(9, || {
-        gistar_indexed(&snapshot, &catalog, &selection, &params)
-    });
-    let (g4, regions4) = g4?;
-    assert_eq!(
-        g4, g3,
-        "the index path gives the materialized path's result"
-    );
-    println!(
-        "Gi* from the index on exact cells (filter + count on all cores + study area + z + FDR + regions): wall {w:.1} ms, cpu {c:.0} ms  [{} cells, {} regions]",
-        g4.cells.len(),
-        regions4.len()
     );
     let (g2, w, c) = timed(3, || gistar_points(&pts, &params));
     println!(
@@ -140,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         selection: selection.clone(),
         ..Default::default()
     };
-    let (r, w, c) = timed(3, || compute_report(&snapshot, &catalog, &query, None));
+    let (r, w, c) = timed(3, || compute_report(&snapshot, &query, None));
     let r = r?;
     println!(
         "Gi* report (auto res {}, SLA, priority, work lists): wall {w:.1} ms, cpu {c:.0} ms  [{} hot regions]",
@@ -151,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eps_m: 100.0,
         min_points: 5,
     };
-    let (db, w, c) = timed(3, || run_dbscan(&sel, &db_params));
+    let (db, w, c) = timed(3, || dbscan(&sel.points, &db_params));
     let db = db?;
     println!(
         "DBSCAN eps 100 m, min 5 (incl. hulls): wall {w:.1} ms, cpu {c:.0} ms  [{} clusters, {} noise]",
@@ -163,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         method: Method::Dbscan,
         ..Default::default()
     };
-    let (_, w, c) = timed(1, || compute_report(&snapshot, &catalog, &query, None));
+    let (_, w, c) = timed(1, || compute_report(&snapshot, &query, None));
     println!("DBSCAN report (SLA, priority, work lists): wall {w:.1} ms, cpu {c:.0} ms");
     // one new request of the type, as after an Open311 POST (the type's index is shared with
     // the snapshot above, so it is copied on write)

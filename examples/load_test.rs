@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 use hotspot::model::ServiceRequest;
 use hotspot::store::NewRequest;
@@ -79,7 +79,7 @@ impl Lcg {
 
 /// Fills an empty store with `n` requests: the demo year replicated, each copy jittered by
 /// up to ~60 m, tagged with the demo districts.
-fn fill(app: &App, n: usize) {
+fn fill(app: &City, n: usize) {
     let have = app.store.count().expect("count") as usize;
     if have >= n {
         println!("data: {have} requests already stored");
@@ -283,11 +283,11 @@ fn main() {
     std::fs::create_dir_all(&args.data).expect("data dir");
     let mut config = Config::demo().expect("demo config");
     config.demo = false; // the fill below replaces the demo seeding
-    let app = App::open(config, &args.data).expect("open store");
+    let app = City::open(config, &args.data).expect("open store");
     fill(&app, args.requests);
     let config = app.config.clone();
     drop(app);
-    let app = Arc::new(App::open(config, &args.data).expect("reopen"));
+    let app = Arc::new(City::open(config, &args.data).expect("reopen"));
     let total = app.index.snapshot().len();
     let e = app.config.extent.expect("demo extent");
     let extent = [e.min_lon, e.min_lat, e.max_lon, e.max_lat];

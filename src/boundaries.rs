@@ -457,6 +457,21 @@ fn geodesic_area_km2(mp: &MultiPolygon<f64>) -> f64 {
     mp.chamberlain_duquette_unsigned_area() / 1e6
 }
 
+/// The study-area polygon in a GeoJSON file (all of its features, merged).
+pub fn load_study_area(path: &std::path::Path) -> Result<geo::MultiPolygon<f64>, BoundaryError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BoundaryError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let layer = BoundaryLayer::from_geojson("study_area", &text, None)?;
+    let polygons = layer
+        .features
+        .into_iter()
+        .flat_map(|f| f.geometry.0)
+        .collect();
+    Ok(geo::MultiPolygon(polygons))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

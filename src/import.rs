@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::app::App;
 use crate::boundaries::Boundaries;
 use crate::catalog::{Catalog, Service};
 use crate::config::Config;
@@ -14,7 +13,7 @@ use crate::intake::accept::{Acceptor, ProjectFn};
 use crate::intake::{self, Format, IntakeError, ReadOptions};
 use crate::model::{RowError, ServiceRequest};
 use crate::projection::{ProjectionError, Projector};
-use crate::store::{InsertOutcome, NewRequest, StoreError};
+use crate::store::{InsertOutcome, NewRequest, Store, StoreError};
 
 /// Rows stored per transaction.
 const BATCH: usize = 2_000;
@@ -80,20 +79,16 @@ impl ImportSummary {
     }
 }
 
-/// Imports one file into the app's store; `progress(bytes_read, total_bytes)` is called as it goes.
+/// Imports one file into `store`, reading it with a city's `context` ([`crate::city::City::intake`]);
+/// `progress(bytes_read, total_bytes)` is called as it goes.
 pub fn import_file(
-    app: &App,
+    context: &Context<'_>,
+    store: &Store,
     path: &Path,
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportSummary, ImportError> {
-    let city = City {
-        catalog: &app.catalog,
-        config: &app.config,
-        boundaries: Some(&app.boundaries),
-        geocoder: app.geocoder.as_deref(),
-    };
-    let mut store = |batch: Vec<ServiceRequest>| -> Result<(u64, u64), ImportError> {
+    let mut sink = |batch: Vec<ServiceRequest>| -> Result<(u64, u64), ImportError> {
         let requests = batch
             .into_iter()
             .map(|request| NewRequest {
@@ -101,20 +96,20 @@ pub fn import_file(
                 token: None,
             })
             .collect();
-        let outcomes = app.store.writer().insert_blocking(requests)?;
+        let outcomes = store.writer().insert_blocking(requests)?;
         let inserted = outcomes
             .iter()
             .filter(|o| matches!(o, InsertOutcome::Inserted(_)))
             .count() as u64;
         Ok((inserted, outcomes.len() as u64 - inserted))
     };
-    read_file(&city, path, opts, progress, &mut store)
+    read_file(context, path, opts, progress, &mut sink)
 }
 
 /// Reads one file into memory (to analyse a file without a store); rows repeated within the
 /// file (same id) count as duplicates.
 pub fn read_requests(
-    city: &City<'_>,
+    context: &Context<'_>,
     path: &Path,
     opts: &ImportOptions,
 ) -> Result<(Vec<ServiceRequest>, ImportSummary), ImportError> {
@@ -131,12 +126,13 @@ pub fn read_requests(
         let inserted = all.len() as u64 - before;
         Ok((inserted, n - inserted))
     };
-    let summary = read_file(city, path, opts, &mut |_, _| {}, &mut keep)?;
+    let summary = read_file(context, path, opts, &mut |_, _| {}, &mut keep)?;
     Ok((all, summary))
 }
 
-/// What reading a file needs to know of the city.
-pub struct City<'a> {
+/// What reading a file needs to know of the city ([`City::intake`], or a bare catalog and
+/// config to analyse a file without a store).
+pub struct Context<'a> {
     pub catalog: &'a Catalog,
     pub config: &'a Config,
     /// Tag requests with these layers' features, if given.
@@ -150,7 +146,7 @@ type Sink<'s> = dyn FnMut(Vec<ServiceRequest>) -> Result<(u64, u64), ImportError
 
 /// Reads, accepts and hands over the rows of one file in batches.
 fn read_file(
-    city: &City<'_>,
+    city: &Context<'_>,
     path: &Path,
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64, u64),

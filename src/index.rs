@@ -11,6 +11,7 @@ use h3o::{CellIndex, LatLng, Resolution};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
+use crate::analysis::SlaTimes;
 use crate::model::{ServiceRequest, Status};
 use crate::shared_vec::SharedVec;
 
@@ -85,7 +86,17 @@ impl IndexedRequest {
 
     /// Open past its SLA due time at `now` (unix seconds).
     pub fn is_overdue(&self, now: i64) -> bool {
-        crate::analysis::SlaTimes::from(self).is_overdue(now)
+        self.sla_times().is_overdue(now)
+    }
+
+    /// The times the SLA figures are computed from.
+    pub fn sla_times(&self) -> SlaTimes {
+        SlaTimes {
+            status: self.status,
+            requested: self.requested,
+            expected: self.expected,
+            closed: self.closed,
+        }
     }
 
     /// The request's cell's ancestor at `resolution` (≤ [`BASE_RESOLUTION`]). H3 cells do
@@ -165,7 +176,7 @@ impl TypeIndex {
     pub fn cells_at(&self, resolution: Resolution) -> &[CellIndex] {
         self.cells[u8::from(resolution) as usize]
             .get_or_init(|| {
-                crate::analysis::par_map(&self.requests, |_, r| r.exact_cell(resolution)).into()
+                crate::parallel::par_map(&self.requests, |_, r| r.exact_cell(resolution)).into()
             })
             .as_slice()
     }
@@ -187,7 +198,7 @@ impl TypeIndex {
 
     /// The requests with `requested_datetime` in `start..=end` (either open), newest first,
     /// ties newest stored first. Undated requests come last, and only when neither bound is
-    /// given (as [`crate::layers::Filter::admits`]).
+    /// given (as [`crate::selection::Selection::admits`]).
     pub fn newest_first(
         &self,
         start: Option<i64>,

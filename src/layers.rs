@@ -1,107 +1,17 @@
-//! Map layers computed from the index: the filter every layer shares (types, time window,
-//! status, bounding box), hex-bin density, per-district statistics and per-type summaries.
+//! Map layers computed from the index: hex-bin density, per-district statistics and per-type
+//! summaries of a [`Selection`].
 //!
-//! Pure functions over an [`IndexSnapshot`]; the HTTP layer renders them as GeoJSON.
+//! Pure functions over an [`IndexSnapshot`]; `hotspots::render` and the HTTP layer render
+//! them.
 
 use std::collections::HashMap;
 
 use h3o::{CellIndex, Resolution};
 
 use crate::boundaries::BoundaryLayer;
-use crate::index::{IndexSnapshot, IndexedRequest, TypeIndex};
+use crate::index::{IndexSnapshot, IndexedRequest};
 use crate::model::Status;
-
-/// Seconds in a day.
-pub const DAY: i64 = 86_400;
-
-/// Which requests a layer shows. Times are unix seconds, both ends inclusive.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filter {
-    /// Service codes; empty means every type.
-    pub codes: Vec<String>,
-    pub start: Option<i64>,
-    pub end: Option<i64>,
-    pub status: Option<Status>,
-    /// `[min_lon, min_lat, max_lon, max_lat]`.
-    pub bbox: Option<[f64; 4]>,
-}
-
-impl Filter {
-    /// Whether a request passes the window and status (the type and box are applied by
-    /// [`for_each_match`]). Requests without a date pass only when no window is set.
-    pub fn admits(&self, r: &IndexedRequest) -> bool {
-        let in_window = match r.requested {
-            Some(at) => self.start.is_none_or(|s| at >= s) && self.end.is_none_or(|e| at <= e),
-            None => self.start.is_none() && self.end.is_none(),
-        };
-        in_window && self.status.is_none_or(|s| s == r.status)
-    }
-}
-
-/// Calls `f(code, request)` for every request matching `filter`, type by type in code
-/// order; uses the R-tree when a box is given.
-pub fn for_each_match<'a>(
-    snapshot: &'a IndexSnapshot,
-    filter: &Filter,
-    mut f: impl FnMut(&'a str, &'a IndexedRequest),
-) {
-    for_each_position(snapshot, filter, |code, index, i| {
-        f(code, &index.requests()[i])
-    });
-}
-
-/// Like [`for_each_match`], with the type's index and the request's position in it.
-pub fn for_each_position<'a>(
-    snapshot: &'a IndexSnapshot,
-    filter: &Filter,
-    mut f: impl FnMut(&'a str, &'a TypeIndex, usize),
-) {
-    for (code, index) in snapshot.types() {
-        if !filter.codes.is_empty() && !filter.codes.iter().any(|c| c == code) {
-            continue;
-        }
-        let requests = index.requests();
-        match filter.bbox {
-            Some(bbox) => index
-                .positions_within(bbox)
-                .filter(|&i| filter.admits(&requests[i]))
-                .for_each(|i| f(code, index, i)),
-            None => (0..requests.len())
-                .filter(|&i| filter.admits(&requests[i]))
-                .for_each(|i| f(code, index, i)),
-        }
-    }
-}
-
-/// One page of the requests matching an Open311 list query, newest `requested_datetime`
-/// first (requests without one last), ties newest stored first: the store's order
-/// ([`crate::store::Store::query`]) from the index, without reading the database. Returns the
-/// page's ids; `q.ids` is ignored (look those up in the store).
-pub fn list_page(snapshot: &IndexSnapshot, q: &crate::store::Query) -> Vec<std::sync::Arc<str>> {
-    let need = q.offset.saturating_add(q.limit);
-    let (start, end) = (q.start.map(|t| t.timestamp()), q.end.map(|t| t.timestamp()));
-    let in_box = |r: &IndexedRequest| q.bbox.is_none_or(|b| r.is_within(b));
-    let mut found: Vec<&IndexedRequest> = Vec::new();
-    for (code, index) in snapshot.types() {
-        if !q.service_codes.is_empty() && !q.service_codes.iter().any(|c| c == code) {
-            continue;
-        }
-        // newest first, so each type stops after the most a page can use
-        found.extend(
-            index
-                .newest_first(start, end)
-                .filter(|r| in_box(r) && (q.statuses.is_empty() || q.statuses.contains(&r.status)))
-                .take(need),
-        );
-    }
-    found.sort_unstable_by_key(|r| std::cmp::Reverse((r.requested, r.seq)));
-    found
-        .iter()
-        .skip(q.offset)
-        .take(q.limit)
-        .map(|r| std::sync::Arc::clone(&r.id))
-        .collect()
-}
+use crate::selection::{for_each_match, for_each_position, Selection};
 
 /// Counts of a group of requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -134,12 +44,12 @@ pub struct HexBin {
 /// Matching requests counted per H3 cell at `resolution`, busiest cell first (ties by cell).
 pub fn hexbins(
     snapshot: &IndexSnapshot,
-    filter: &Filter,
+    selection: &Selection,
     resolution: Resolution,
     as_of: i64,
 ) -> Vec<HexBin> {
     let mut bins: HashMap<CellIndex, Tally> = HashMap::new();
-    for_each_position(snapshot, filter, |_, index, i| {
+    for_each_position(snapshot, selection, |_, index, i| {
         let cell = index.cells_at(resolution)[i];
         bins.entry(cell)
             .or_default()
@@ -168,7 +78,7 @@ pub struct DistrictStats {
 /// Also returns how many matching requests fall in no feature of the layer.
 pub fn district_stats(
     snapshot: &IndexSnapshot,
-    filter: &Filter,
+    selection: &Selection,
     layer: &BoundaryLayer,
     as_of: i64,
 ) -> (Vec<DistrictStats>, u64) {
@@ -180,7 +90,7 @@ pub fn district_stats(
         .collect();
     let mut tallies = vec![Tally::default(); layer.features.len()];
     let mut outside = 0;
-    for_each_match(snapshot, filter, |_, r| {
+    for_each_match(snapshot, selection, |_, r| {
         match r.district(&layer.id).and_then(|id| position.get(id)) {
             Some(&i) => tallies[i].add(r, as_of),
             None => outside += 1,
@@ -238,18 +148,13 @@ pub fn type_summaries(snapshot: &IndexSnapshot, as_of: i64) -> Vec<TypeSummary> 
         .collect()
 }
 
-/// The moment overdue counts are measured at: the newest request in the data (so an
-/// imported history reads as it stood when exported), else `fallback` (usually now).
-pub fn as_of(snapshot: &IndexSnapshot, fallback: i64) -> i64 {
-    snapshot.newest_requested().unwrap_or(fallback)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::boundaries::BoundaryLayer;
     use crate::index::Index;
     use crate::model::ServiceRequest;
+    use crate::time::DAY;
     use chrono::{TimeZone, Utc};
 
     fn request(id: &str, code: &str, lon: f64, lat: f64, day: i64, open: bool) -> ServiceRequest {
@@ -287,40 +192,15 @@ mod tests {
     }
 
     #[test]
-    fn filter_by_type_window_status_and_box() {
-        let index = sample();
-        let snap = index.snapshot();
-        let ids = |f: &Filter| {
-            let mut v = Vec::new();
-            for_each_match(&snap, f, |_, r| v.push(r.id.to_string()));
-            v.sort();
-            v
-        };
-        assert_eq!(ids(&Filter::default()), ["a", "b", "c", "d", "e"]);
-        let potholes = Filter {
-            codes: vec!["pothole".into()],
-            ..Default::default()
-        };
-        assert_eq!(ids(&potholes), ["a", "b", "c"]);
-        let window = Filter {
-            start: Some(as_of_day(5)),
-            end: Some(as_of_day(9)),
-            ..Default::default()
-        };
-        assert_eq!(ids(&window), ["b", "c"]);
-        let open_in_box = Filter {
-            status: Some(Status::Open),
-            bbox: Some([0.0, 0.0, 1.0, 1.0]),
-            ..Default::default()
-        };
-        assert_eq!(ids(&open_in_box), ["a", "b", "d"]);
-    }
-
-    #[test]
     fn hexbins_count_open_and_overdue_per_cell() {
         let index = sample();
         let snap = index.snapshot();
-        let bins = hexbins(&snap, &Filter::default(), Resolution::Nine, as_of_day(10));
+        let bins = hexbins(
+            &snap,
+            &Selection::default(),
+            Resolution::Nine,
+            as_of_day(10),
+        );
         assert_eq!(bins.len(), 3);
         assert_eq!(bins[2].tally.count, 1, "busiest first");
         let west_cell = h3o::LatLng::new(0.1, 0.1)
@@ -352,7 +232,7 @@ mod tests {
         .unwrap();
         let index = sample();
         let snap = index.snapshot();
-        let (stats, outside) = district_stats(&snap, &Filter::default(), &layer, as_of_day(10));
+        let (stats, outside) = district_stats(&snap, &Selection::default(), &layer, as_of_day(10));
         assert_eq!(outside, 1);
         let by_id: HashMap<&str, &DistrictStats> = stats
             .iter()
@@ -368,10 +248,10 @@ mod tests {
     }
 
     #[test]
-    fn type_summaries_and_as_of() {
+    fn type_summaries_and_newest() {
         let index = sample();
         let snap = index.snapshot();
-        assert_eq!(as_of(&snap, 0), as_of_day(10));
+        assert_eq!(snap.newest_requested(), Some(as_of_day(10)));
         let s = type_summaries(&snap, as_of_day(10));
         assert_eq!(s.len(), 2);
         assert_eq!(s[1].code, "pothole");

@@ -1,12 +1,14 @@
 //! Hotspot: turns a city's 311 service requests into hot-spot maps.
 //!
-//! The pipeline is intake → geocode → store → index → analysis → API; see README.md.
+//! The pipeline is intake → geocode → store → index → analysis → hot spots → API; the
+//! library core (everything but [`api`]) never imports the HTTP layer. README.md's
+//! architecture section has the module map and its import rules.
 
 pub mod analysis;
 pub mod api;
-pub mod app;
 pub mod boundaries;
 pub mod catalog;
+pub mod city;
 pub mod config;
 pub mod demo;
 pub mod geocode;
@@ -15,7 +17,11 @@ pub mod import;
 pub mod index;
 pub mod intake;
 pub mod layers;
+pub mod methods;
 pub mod model;
+pub mod parallel;
 pub mod projection;
+pub mod selection;
 pub mod shared_vec;
 pub mod store;
+pub mod time;

@@ -9,10 +9,12 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 use hotspot::import::{import_file, ImportOptions, ImportSummary};
 use hotspot::intake::Format;
+use hotspot::methods;
+use hotspot::time::Bound;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -114,27 +116,23 @@ struct HotspotArgs {
     /// Request type(s): service code, name or any city's alias; comma-separated; default all.
     #[arg(long = "type", value_delimiter = ',')]
     types: Vec<String>,
+    /// Analysis method: gistar (Gi* hot spots), dbscan (clusters) or repeats (addresses);
+    /// aliases as `/api/v1/layers` lists them.
     #[arg(long, default_value = "gistar")]
-    method: hotspot::hotspots::Method,
-    /// H3 resolution (Gi*); default: chosen from the data (finest of 7-10 whose median
-    /// non-empty cell holds at least 3 requests).
-    #[arg(long)]
-    res: Option<u8>,
-    /// Neighbourhood ring in grid steps (Gi*).
-    #[arg(long, default_value_t = 1)]
-    k: u32,
+    method: hotspot::methods::Method,
+    #[arg(long, help = methods::RES.cli_help())]
+    res: Option<String>,
+    #[arg(long, help = methods::K.cli_help())]
+    k: Option<String>,
     /// Plain p-values instead of Benjamini-Hochberg FDR for the bins (Gi*).
     #[arg(long)]
     no_fdr: bool,
-    /// Neighbourhood radius in metres (DBSCAN; default 100).
-    #[arg(long)]
-    eps_m: Option<f64>,
-    /// Neighbours (the point included) that make a core point (DBSCAN; default 5).
-    #[arg(long)]
-    min_points: Option<usize>,
-    /// Requests an address needs to be reported (repeats; default 3).
-    #[arg(long)]
-    min_requests: Option<usize>,
+    #[arg(long, help = methods::EPS_M.cli_help())]
+    eps_m: Option<String>,
+    #[arg(long, help = methods::MIN_POINTS.cli_help())]
+    min_points: Option<String>,
+    #[arg(long, help = methods::MIN_REQUESTS.cli_help())]
+    min_requests: Option<String>,
     /// Reference time of the SLA figures (overdue, ages); default: the newest request.
     #[arg(long)]
     as_of: Option<String>,
@@ -192,32 +190,32 @@ fn load_config(place: &Place) -> Result<Config> {
     Config::load(&path).with_context(|| format!("loading config {}", path.display()))
 }
 
-fn open_app(place: &Place) -> Result<App> {
+fn open_city(place: &Place) -> Result<City> {
     let config = load_config(place)?;
-    App::open(config, &place.data)
+    City::open(config, &place.data)
         .with_context(|| format!("opening data directory {}", place.data.display()))
 }
 
 fn serve(place: &Place, bind: SocketAddr) -> Result<()> {
-    let mut app = open_app(place)?;
-    let seeded = app
+    let mut city = open_city(place)?;
+    let seeded = city
         .seed_demo_if_empty()
         .context("loading the demo city's requests")?;
     if seeded > 0 {
         eprintln!(
             "hotspot: new data directory: loaded {seeded} demo requests of {}",
-            app.config.name
+            city.config.name
         );
     }
     let mut keys = env_keys();
-    keys.extend(std::mem::take(&mut app.config.api_keys));
-    app.config.api_keys = keys;
-    let app = Arc::new(app);
+    keys.extend(std::mem::take(&mut city.config.api_keys));
+    city.config.api_keys = keys;
+    let city = Arc::new(city);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let name = app.config.name.clone();
-    let count = app.index.snapshot().len();
+    let name = city.config.name.clone();
+    let count = city.index.snapshot().len();
     runtime
-        .block_on(hotspot::api::serve(app, bind, |addr| {
+        .block_on(hotspot::api::serve(city, bind, |addr| {
             eprintln!("hotspot: serving {name} ({count} requests) on http://{addr}/");
         }))
         .with_context(|| format!("serving on {bind}"))
@@ -235,8 +233,8 @@ fn env_keys() -> Vec<String> {
 }
 
 fn hotspots(args: &HotspotArgs) -> Result<()> {
-    use hotspot::hotspots::{self as hs, Selection};
-    let (config, snapshot, catalog) = match &args.input {
+    use hotspot::hotspots::{self as hs, HotspotQuery};
+    let (config, snapshot, catalog, study_area) = match &args.input {
         Some(file) => {
             let config = match &args.config {
                 Some(p) => {
@@ -245,58 +243,67 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
                 None => Config::unconfigured(),
             };
             let catalog = hotspot::catalog::Catalog::load(&config.catalog)?;
-            let city = hotspot::import::City {
+            let context = hotspot::import::Context {
                 catalog: &catalog,
                 config: &config,
                 boundaries: None,
                 geocoder: None,
             };
             let (requests, summary) =
-                hotspot::import::read_requests(&city, file, &Default::default())
+                hotspot::import::read_requests(&context, file, &Default::default())
                     .with_context(|| format!("reading {}", file.display()))?;
             if summary.rejected_total() > 0 {
                 print_summary_to_stderr(&summary);
             }
+            let study_area = match &config.study_area {
+                Some(path) => Some(Arc::new(hotspot::boundaries::load_study_area(path)?)),
+                None => None,
+            };
             let index = hotspot::index::Index::build(requests);
-            (config, index.snapshot(), catalog)
+            (config, index.snapshot(), catalog, study_area)
         }
         None => {
             let place = Place {
                 config: args.config.clone(),
                 data: args.data.clone().unwrap_or_else(|| PathBuf::from("data")),
             };
-            let app = open_app(&place)?;
-            let snapshot = app.index.snapshot();
-            (app.config.clone(), snapshot, app.catalog.clone())
+            let city = open_city(&place)?;
+            let snapshot = city.index.snapshot();
+            (city.config, snapshot, city.catalog, city.study_area)
         }
     };
     let tz = config.timezone;
-    let day = |field: &str, text: &Option<String>, end: bool| {
+    let time = |option: &str, text: &Option<String>, bound| {
         text.as_deref()
-            .map(|t| hotspot::api::open311::parse_datetime(field, t, tz, end))
+            .map(|t| hotspot::time::parse_bound(t, tz, bound).map(|t| t.timestamp()))
             .transpose()
-            .map_err(|e| anyhow::anyhow!("--{e}"))
+            .map_err(|e| anyhow::anyhow!("--{option}: {e}"))
     };
-    let selection = Selection {
-        types: args.types.clone(),
-        start: day("start", &args.start, false)?,
-        end: day("end", &args.end, true)?,
+    let selection = hotspot::selection::Selection {
+        codes: hotspot::selection::resolve_types(&snapshot, &catalog, &args.types)?,
+        start: time("start", &args.start, Bound::Start)?,
+        end: time("end", &args.end, Bound::End)?,
         status: args.status,
+        bbox: None,
     };
-    let as_of = day("as-of", &args.as_of, true)?.map(|t| t.timestamp());
-    let query = hs::HotspotQuery {
+    let raw = |name: &str| match name {
+        "res" => args.res.as_deref(),
+        "k" => args.k.as_deref(),
+        "fdr" => args.no_fdr.then_some("false"),
+        "eps_m" => args.eps_m.as_deref(),
+        "min_points" => args.min_points.as_deref(),
+        "min_requests" => args.min_requests.as_deref(),
+        _ => None,
+    };
+    let options = methods::MethodOptions::parse(args.method, raw)
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.name.replace('_', "-"), e.reason))?;
+    let query = HotspotQuery {
         selection,
         method: args.method,
-        res: args.res,
-        k: args.k,
-        fdr: !args.no_fdr,
-        eps_m: args.eps_m,
-        min_points: args.min_points,
-        min_requests: args.min_requests,
-        as_of,
+        options,
+        as_of: time("as-of", &args.as_of, Bound::End)?,
     };
-    let study_area = hs::load_study_area(&config)?;
-    let report = hs::compute_report(&snapshot, &catalog, &query, study_area.as_ref())?;
+    let report = hs::compute_report(&snapshot, &query, study_area.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match (args.format, &report.detail) {
@@ -468,7 +475,7 @@ fn print_summary_to_stderr(s: &ImportSummary) {
 }
 
 fn import(place: &Place, files: &[PathBuf], format: Format, service: Option<String>) -> Result<()> {
-    let app = open_app(place)?;
+    let city = open_city(place)?;
     let opts = ImportOptions { format, service };
     let mut failed = 0;
     for file in files {
@@ -477,14 +484,14 @@ fn import(place: &Place, files: &[PathBuf], format: Format, service: Option<Stri
             bar.set_length(total);
             bar.set_position(done);
         };
-        match import_file(&app, file, &opts, &mut progress) {
+        match import_file(&city.intake(), &city.store, file, &opts, &mut progress) {
             Ok(summary) => {
                 bar.finish_and_clear();
                 print_summary(&summary);
             }
             Err(e) => {
                 bar.abandon();
-                eprintln!("hotspot: {}: {e}", file.display());
+                eprintln!("hotspot: {}: {}", file.display(), error_chain(&e));
                 failed += 1;
             }
         }
@@ -538,4 +545,16 @@ fn print_summary(s: &ImportSummary) {
             println!("    {e}");
         }
     }
+}
+
+/// An error with its sources: `outer: inner: innermost`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 
 use crate::model::{ServiceRequest, Status};
+use crate::selection::{Page, Selection};
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "hotspot.sqlite";
@@ -26,22 +27,23 @@ const READERS: usize = 4;
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create data directory {path}: {source}")]
+    #[error("cannot create data directory {path}")]
     CreateDir {
         path: String,
         source: std::io::Error,
     },
-    #[error("database {path}: {source}")]
+    #[error("cannot open database {path}")]
     Sqlite {
         path: String,
         source: rusqlite::Error,
     },
-    #[error("database: {0}")]
+    #[error("database query failed")]
     Query(#[from] rusqlite::Error),
     #[error("stored request {id}: {reason}")]
     Corrupt { id: String, reason: String },
-    #[error("write failed, nothing of the batch was kept: {0}")]
-    Write(String),
+    /// The batch's transaction failed (shared by every caller of the batch).
+    #[error("write failed, nothing of the batch was kept")]
+    Write(#[source] Arc<rusqlite::Error>),
     #[error("the store's writer has stopped")]
     WriterGone,
 }
@@ -70,20 +72,6 @@ pub type CommitHook = Box<dyn Fn(&[ServiceRequest]) + Send>;
 struct Job {
     requests: Vec<NewRequest>,
     reply: Box<dyn FnOnce(Result<Vec<InsertOutcome>, StoreError>) + Send>,
-}
-
-/// Filters for [`Store::query`]. Empty lists and `None` mean "any".
-#[derive(Debug, Clone, Default)]
-pub struct Query {
-    pub ids: Vec<String>,
-    pub service_codes: Vec<String>,
-    pub statuses: Vec<Status>,
-    pub start: Option<DateTime<Utc>>,
-    pub end: Option<DateTime<Utc>>,
-    /// minLon, minLat, maxLon, maxLat.
-    pub bbox: Option<[f64; 4]>,
-    pub limit: usize,
-    pub offset: usize,
 }
 
 /// Handle to the durable store: cheap to clone.
@@ -207,12 +195,35 @@ impl Store {
         })
     }
 
-    /// Requests matching `q`, newest first.
-    pub fn query(&self, q: &Query) -> Result<Vec<ServiceRequest>, StoreError> {
-        let (where_sql, args) = where_clause(q);
+    /// One page of the selected requests, newest `requested_datetime` first (undated last),
+    /// ties newest stored first.
+    pub fn list(
+        &self,
+        selection: &Selection,
+        page: Page,
+    ) -> Result<Vec<ServiceRequest>, StoreError> {
+        self.list_where(where_clause(selection), page)
+    }
+
+    /// One page of the requests with these ids, in [`Store::list`]'s order.
+    pub fn list_ids(&self, ids: &[String], page: Page) -> Result<Vec<ServiceRequest>, StoreError> {
+        use rusqlite::types::Value;
+        let marks = vec!["?"; ids.len()].join(", ");
+        let args = ids.iter().map(|s| Value::Text(s.clone())).collect();
+        self.list_where(
+            (format!(" WHERE service_request_id IN ({marks})"), args),
+            page,
+        )
+    }
+
+    fn list_where(
+        &self,
+        (where_sql, args): (String, Vec<rusqlite::types::Value>),
+        page: Page,
+    ) -> Result<Vec<ServiceRequest>, StoreError> {
         let sql = format!(
             "{SELECT}{where_sql} ORDER BY requested_at DESC, seq DESC LIMIT {} OFFSET {}",
-            q.limit, q.offset
+            page.limit, page.offset
         );
         self.read(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
@@ -345,10 +356,9 @@ fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<Job>, hook: CommitHook)
                 }
             }
             Err(e) => {
-                let message = e.to_string();
-                tracing::error!(error = %message, "store transaction failed; nothing of it was kept");
+                let e = Arc::new(e);
                 for job in batch {
-                    (job.reply)(Err(StoreError::Write(message.clone())));
+                    (job.reply)(Err(StoreError::Write(Arc::clone(&e))));
                 }
             }
         }
@@ -490,47 +500,27 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<ServiceRequest, StoreError
     }))
 }
 
-/// SQL `WHERE` text and its arguments for a query.
-fn where_clause(q: &Query) -> (String, Vec<rusqlite::types::Value>) {
+/// SQL `WHERE` text and its arguments for a selection.
+fn where_clause(q: &Selection) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut parts: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
-    let mut any_of = |column: &str, values: Vec<Value>, parts: &mut Vec<String>| {
-        if values.is_empty() {
-            return;
-        }
-        let marks = vec!["?"; values.len()].join(", ");
-        parts.push(format!("{column} IN ({marks})"));
-        args.extend(values);
-    };
-    any_of(
-        "service_request_id",
-        q.ids.iter().map(|s| Value::Text(s.clone())).collect(),
-        &mut parts,
-    );
-    any_of(
-        "service_code",
-        q.service_codes
-            .iter()
-            .map(|s| Value::Text(s.clone()))
-            .collect(),
-        &mut parts,
-    );
-    any_of(
-        "status",
-        q.statuses
-            .iter()
-            .map(|s| Value::Text(s.as_str().into()))
-            .collect(),
-        &mut parts,
-    );
+    if !q.codes.is_empty() {
+        let marks = vec!["?"; q.codes.len()].join(", ");
+        parts.push(format!("service_code IN ({marks})"));
+        args.extend(q.codes.iter().map(|s| Value::Text(s.clone())));
+    }
+    if let Some(status) = q.status {
+        parts.push("status = ?".into());
+        args.push(Value::Text(status.as_str().into()));
+    }
     if let Some(start) = q.start {
         parts.push("requested_at >= ?".into());
-        args.push(Value::Integer(start.timestamp()));
+        args.push(Value::Integer(start));
     }
     if let Some(end) = q.end {
         parts.push("requested_at <= ?".into());
-        args.push(Value::Integer(end.timestamp()));
+        args.push(Value::Integer(end));
     }
     if let Some([min_lon, min_lat, max_lon, max_lat]) = q.bbox {
         parts.push("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?".into());

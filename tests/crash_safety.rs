@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::spawn_server;
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 
 /// SIGKILL trials in one run.
@@ -111,7 +111,7 @@ fn acknowledged_requests_survive_repeated_sigkill() {
         acknowledged.len()
     );
     let config = Config::load(&dir.path().join("hotspot.toml")).unwrap();
-    let app = App::open(config, dir.path()).unwrap();
+    let app = City::open(config, dir.path()).unwrap();
     let mut stored = HashMap::new();
     app.store
         .for_each(|r| {

@@ -1,13 +1,13 @@
 //! The bundled demo city: an empty data directory is seeded with its year of requests,
 //! each tagged with every boundary layer, and served through Open311.
 
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 
 #[test]
 fn an_empty_data_directory_is_seeded_once_with_tagged_demo_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(Config::demo().unwrap(), dir.path()).unwrap();
+    let app = City::open(Config::demo().unwrap(), dir.path()).unwrap();
     let layers: Vec<String> = app
         .boundaries
         .layers()

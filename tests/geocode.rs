@@ -7,7 +7,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 use hotspot::demo::AddressPoint;
 use hotspot::geocode::{parse_address, Geocoder, MatchType, ParsedAddress, ACCEPT_SCORE};
@@ -432,7 +432,7 @@ impl std::ops::Deref for Server {
 async fn start_demo() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::load(&demo_config(dir.path())).unwrap();
-    let app = App::open(config, dir.path()).unwrap();
+    let app = City::open(config, dir.path()).unwrap();
     assert!(app.geocoder.is_some());
     Server {
         inner: common::serve(app).await,
@@ -544,7 +544,7 @@ async fn open311_post_with_only_an_address_is_geocoded() {
     );
     assert!(haversine_m(lon, lat, p.lon, p.lat) < 1.0, "{stored}");
 
-    let before = server.app.store.count().unwrap();
+    let before = server.city.store.count().unwrap();
     for address in ["12 Atlantis Way", "150 5th St"] {
         let resp = post(address.to_string()).await.unwrap();
         assert_eq!(resp.status().as_u16(), 400);
@@ -556,7 +556,7 @@ async fn open311_post_with_only_an_address_is_geocoded() {
         );
     }
     // "150 5th St" is north or south: both are offered
-    assert_eq!(server.app.store.count().unwrap(), before);
+    assert_eq!(server.city.store.count().unwrap(), before);
 }
 
 // ---------------------------------------------------------------- import
@@ -598,7 +598,7 @@ fn import_geocodes_rows_without_coordinates() {
         out.contains("line 22: address: address could not be geocoded"),
         "{out}"
     );
-    let app = App::open(Config::load(&config).unwrap(), &data).unwrap();
+    let app = City::open(Config::load(&config).unwrap(), &data).unwrap();
     let mut stored = HashMap::new();
     app.store
         .for_each(|r| {

@@ -7,8 +7,8 @@ mod common;
 
 use std::io::Write;
 
-use hotspot::app::App;
 use hotspot::boundaries::BoundaryLayer;
+use hotspot::city::City;
 use hotspot::config::Config;
 use hotspot::import::{import_file, ImportOptions};
 
@@ -198,7 +198,7 @@ async fn hostile_http_input_gets_a_clear_4xx_and_changes_nothing() {
             case.names
         );
     }
-    assert_eq!(server.app.store.count().unwrap(), 1, "nothing else stored");
+    assert_eq!(server.city.store.count().unwrap(), 1, "nothing else stored");
     println!(
         "{} hostile HTTP cases answered with a clear 4xx",
         cases.len()
@@ -233,7 +233,7 @@ async fn raw_headers_only(
 fn hostile_csv_imports_are_reported_row_by_row() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::load(&common::test_config(dir.path())).unwrap();
-    let app = App::open(config, dir.path()).unwrap();
+    let app = City::open(config, dir.path()).unwrap();
     let header = "service_request_id,service_code,lat,lon,requested_datetime,description\n";
     let good = "g1,streetlight,41.88,-87.63,2026-01-01T10:00:00-06:00,fine\n";
     let huge = format!(
@@ -299,7 +299,13 @@ fn hostile_csv_imports_are_reported_row_by_row() {
             .write_all(&bytes)
             .unwrap();
         let before = app.store.count().unwrap();
-        let outcome = import_file(&app, &path, &ImportOptions::default(), &mut |_, _| {});
+        let outcome = import_file(
+            &app.intake(),
+            &app.store,
+            &path,
+            &ImportOptions::default(),
+            &mut |_, _| {},
+        );
         match outcome {
             Ok(summary) => {
                 assert!(summary.rejected_total() >= 1, "{name}: {summary:?}");

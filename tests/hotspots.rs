@@ -5,21 +5,24 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use geo::{Contains, Coord, Point};
+use hotspot::analysis::{gistar_h3, hot_cold_regions, GiStarResult, Region};
 use hotspot::analysis::{GiStarParams, RegionKind};
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
-use hotspot::hotspots::{compute_report, run_gistar, select, HotspotQuery, Method, Selection};
+use hotspot::hotspots::{compute_report, select, HotspotQuery, MIN_REQUESTS};
+use hotspot::methods::Method;
 use hotspot::model::{ServiceRequest, Status};
 use hotspot::projection::haversine_m;
+use hotspot::selection::Selection;
 use rand::{Rng, SeedableRng};
 
-fn demo_app(dir: &std::path::Path) -> App {
-    let app = App::open(Config::demo().unwrap(), dir).unwrap();
+fn demo_app(dir: &std::path::Path) -> City {
+    let app = City::open(Config::demo().unwrap(), dir).unwrap();
     app.seed_demo_if_empty().unwrap();
     app
 }
 
-fn study_area(app: &App) -> geo::MultiPolygon<f64> {
+fn study_area(app: &City) -> geo::MultiPolygon<f64> {
     let layer = app
         .boundaries
         .layer("city_limits")
@@ -31,6 +34,21 @@ fn study_area(app: &App) -> geo::MultiPolygon<f64> {
             .flat_map(|f| f.geometry.0.clone())
             .collect(),
     )
+}
+
+/// Gi* and its regions on the given point cells (the analysis alone).
+fn gistar_regions(
+    cells: impl IntoIterator<Item = h3o::CellIndex>,
+    params: &GiStarParams<'_>,
+) -> (GiStarResult, Vec<Region>) {
+    let result = gistar_h3(cells, params).unwrap();
+    let regions = hot_cold_regions(&result.cells).unwrap();
+    (result, regions)
+}
+
+/// Unix seconds of an RFC 3339 time.
+fn secs(s: &str) -> i64 {
+    s.parse::<DateTime<Utc>>().unwrap().timestamp()
 }
 
 #[derive(serde::Deserialize)]
@@ -65,17 +83,17 @@ fn planted_hot_spots_are_recovered() {
     let (mut found, mut regions_total, mut regions_on_truth) = (0, 0, 0);
     for p in &planted {
         let sel = Selection {
-            types: vec![p.service_code.clone()],
-            start: Some(p.active_start),
-            end: Some(p.active_end),
-            status: None,
+            codes: vec![p.service_code.clone()],
+            start: Some(p.active_start.timestamp()),
+            end: Some(p.active_end.timestamp()),
+            ..Default::default()
         };
-        let selected = select(&snapshot, &app.catalog, &sel).unwrap();
+        let selected = select(&snapshot, &sel, MIN_REQUESTS).unwrap();
         let params = GiStarParams {
             study_area: Some(&area),
             ..Default::default()
         };
-        let (_, regions) = run_gistar(&selected, &params).unwrap();
+        let (_, regions) = gistar_regions(selected.cells, &params);
         let hot: Vec<_> = regions
             .iter()
             .filter(|r| r.kind == RegionKind::Hot)
@@ -126,7 +144,7 @@ fn planted_hot_spots_are_recovered() {
 #[test]
 fn pure_noise_yields_no_hot_spot() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(Config::demo().unwrap(), dir.path()).unwrap();
+    let app = City::open(Config::demo().unwrap(), dir.path()).unwrap();
     let area = study_area(&app);
     let bounds = geo::BoundingRect::bounding_rect(&area).unwrap();
     let mut runs_with_false_hot = 0;
@@ -142,12 +160,16 @@ fn pure_noise_yields_no_hot_spot() {
                 points.push(c);
             }
         }
-        let sel = hotspot::hotspots::Selected::from_points(points).unwrap();
+        let cells = points.iter().map(|c| {
+            h3o::LatLng::new(c.y, c.x)
+                .unwrap()
+                .to_cell(h3o::Resolution::Fifteen)
+        });
         let params = GiStarParams {
             study_area: Some(&area),
             ..Default::default()
         };
-        let (result, regions) = run_gistar(&sel, &params).unwrap();
+        let (result, regions) = gistar_regions(cells, &params);
         let hot = result.cells.iter().filter(|c| c.bin >= 2).count();
         let hot_regions = regions.iter().filter(|r| r.kind == RegionKind::Hot).count();
         assert!(hot <= 2, "seed {seed}: {hot} hot cells in pure noise");
@@ -350,7 +372,7 @@ fn repeats_find_the_planted_nuisance_addresses() {
         method: Method::Repeats,
         ..Default::default()
     };
-    let report = compute_report(&app.index.snapshot(), &app.catalog, &query, None).unwrap();
+    let report = compute_report(&app.index.snapshot(), &query, None).unwrap();
     let mut top: Vec<String> = report.areas[..3].iter().map(|a| a.id.clone()).collect();
     top.sort();
     assert_eq!(top, planted);
@@ -384,16 +406,13 @@ fn sla_priority_and_work_list_agree_with_the_store() {
     let snapshot = app.index.snapshot();
     let query = HotspotQuery {
         selection: Selection {
-            types: vec!["illegal_dumping".into(), "graffiti".into()],
+            codes: vec!["graffiti".into(), "illegal_dumping".into()],
             ..Default::default()
         },
         method: Method::Dbscan,
         ..Default::default()
     };
-    let report = app
-        .hotspot_cache
-        .get_or_compute(&snapshot, &app.catalog, &query)
-        .unwrap();
+    let report = compute_report(&snapshot, &query, app.study_area.as_deref()).unwrap();
     assert_eq!(report.parameters.eps_m, Some(100.0));
     assert_eq!(report.parameters.min_points, Some(5));
     let as_of = report.parameters.as_of.unwrap();
@@ -478,15 +497,15 @@ fn gistar_reports_the_auto_resolution() {
     let app = demo_app(dir.path());
     let snapshot = app.index.snapshot();
     let selection = Selection {
-        types: vec!["streetlight".into()],
+        codes: vec!["streetlight".into()],
         ..Default::default()
     };
     let query = HotspotQuery {
         selection: selection.clone(),
         ..Default::default()
     };
-    let report = compute_report(&snapshot, &app.catalog, &query, None).unwrap();
-    let sel = select(&snapshot, &app.catalog, &selection).unwrap();
+    let report = compute_report(&snapshot, &query, None).unwrap();
+    let sel = select(&snapshot, &selection, MIN_REQUESTS).unwrap();
     let expected = hotspot::analysis::auto_resolution(sel.cells.iter().copied());
     assert_eq!(report.parameters.resolution, Some(expected));
     assert_eq!(report.parameters.resolution_rule, Some("auto"));
@@ -502,16 +521,9 @@ fn gistar_reports_the_auto_resolution() {
     assert_eq!(first["kind"], "hot_region");
     assert_eq!(first["rank"], 1);
     assert!(first.contains_key("overdue") && first.contains_key("top_addresses"));
-    let given = compute_report(
-        &snapshot,
-        &app.catalog,
-        &HotspotQuery {
-            res: Some(9),
-            ..query
-        },
-        None,
-    )
-    .unwrap();
+    let mut given = query.clone();
+    given.options.res = Some(9);
+    let given = compute_report(&snapshot, &given, None).unwrap();
     assert_eq!(given.parameters.resolution_rule, Some("given"));
 }
 
@@ -564,32 +576,30 @@ fn cli_repeats_over_several_types() {
     assert!(!ok && err.contains("min_requests"), "{err}");
 }
 
-/// Gi* counted straight from the index equals the materialized path (select, each point's
-/// own cell, Gi*) and a count computed here from the points, for several selections.
+/// The report's Gi* (the product's path: select, each request's own cell from the index,
+/// counts on all cores) equals Gi* on cells computed here from the selected points, for
+/// several selections; its counts add up to the selection.
 #[test]
-fn gistar_from_the_index_matches_the_materialized_path() {
-    use hotspot::analysis::gistar_h3;
-    use hotspot::hotspots::{count_cells, exact_cells, gistar_indexed};
+fn report_gistar_matches_an_independent_computation() {
+    use hotspot::hotspots::ReportDetail;
     let dir = tempfile::tempdir().unwrap();
     let app = demo_app(dir.path());
     let snapshot = app.index.snapshot();
-    let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
     let selections = [
         Selection {
-            types: vec!["streetlight".into()],
+            codes: vec!["streetlight".into()],
             ..Default::default()
         },
         Selection {
-            types: vec!["illegal_dumping".into(), "graffiti".into()],
-            start: at("2026-05-01T00:00:00Z"),
-            end: at("2026-08-31T23:59:59Z"),
-            status: None,
+            codes: vec!["graffiti".into(), "illegal_dumping".into()],
+            start: Some(secs("2026-05-01T00:00:00Z")),
+            end: Some(secs("2026-08-31T23:59:59Z")),
+            ..Default::default()
         },
         Selection {
-            types: vec![],
-            start: at("2026-01-01T00:00:00Z"),
-            end: None,
+            start: Some(secs("2026-01-01T00:00:00Z")),
             status: Some(Status::Open),
+            ..Default::default()
         },
     ];
     for (res, sel) in [
@@ -597,49 +607,44 @@ fn gistar_from_the_index_matches_the_materialized_path() {
         (8, &selections[1]),
         (10, &selections[2]),
     ] {
+        let mut query = HotspotQuery {
+            selection: sel.clone(),
+            ..Default::default()
+        };
+        query.options.res = Some(res);
+        let report = compute_report(&snapshot, &query, None).unwrap();
+        let ReportDetail::Gistar { result, .. } = &report.detail else {
+            panic!("a Gi* report");
+        };
+        // independent cells: each selected point's own cell at the resolution
+        let chosen = select(&snapshot, sel, MIN_REQUESTS).unwrap();
+        let h3res = h3o::Resolution::try_from(res).unwrap();
+        let cells: Vec<h3o::CellIndex> = chosen
+            .points
+            .iter()
+            .map(|p| h3o::LatLng::new(p.y, p.x).unwrap().to_cell(h3res))
+            .collect();
         let params = GiStarParams {
             resolution: res,
             ..Default::default()
         };
-        let (fast, fast_regions) = gistar_indexed(&snapshot, &app.catalog, sel, &params).unwrap();
-        let chosen = select(&snapshot, &app.catalog, sel).unwrap();
-        let cells = exact_cells(&snapshot, &chosen, res).unwrap();
-        let slow = gistar_h3(cells.iter().copied(), &params).unwrap();
-        assert_eq!(fast, slow, "res {res}, {sel:?}");
+        let (expected, _) = gistar_regions(cells, &params);
+        assert_eq!(*result, expected, "res {res}, {sel:?}");
         assert_eq!(
-            fast_regions,
-            hotspot::analysis::hot_cold_regions(&slow.cells).unwrap()
-        );
-        // independent count: each selected point's own cell
-        let h3res = h3o::Resolution::try_from(res).unwrap();
-        let mut expected = std::collections::BTreeMap::<u64, u64>::new();
-        for p in &chosen.points {
-            let cell = h3o::LatLng::new(p.y, p.x).unwrap().to_cell(h3res);
-            *expected.entry(u64::from(cell)).or_default() += 1;
-        }
-        let counted: std::collections::BTreeMap<u64, u64> =
-            count_cells(&snapshot, &app.catalog, sel, res)
-                .unwrap()
-                .into_iter()
-                .collect();
-        assert_eq!(counted, expected, "res {res}, {sel:?}");
-        assert_eq!(
-            fast.cells.iter().map(|c| c.count).sum::<u64>(),
+            result.cells.iter().map(|c| c.count).sum::<u64>(),
             chosen.points.len() as u64
         );
+        assert_eq!(report.parameters.requests, chosen.points.len());
     }
-    let too_narrow = Selection {
-        types: vec!["streetlight".into()],
-        start: at("2026-10-31T23:00:00Z"),
-        end: at("2026-10-31T23:59:59Z"),
-        status: None,
+    let too_narrow = HotspotQuery {
+        selection: Selection {
+            codes: vec!["streetlight".into()],
+            start: Some(secs("2026-10-31T23:00:00Z")),
+            end: Some(secs("2026-10-31T23:59:59Z")),
+            ..Default::default()
+        },
+        ..Default::default()
     };
-    let err = gistar_indexed(
-        &snapshot,
-        &app.catalog,
-        &too_narrow,
-        &GiStarParams::default(),
-    )
-    .unwrap_err();
+    let err = compute_report(&snapshot, &too_narrow, None).unwrap_err();
     assert!(err.to_string().contains("at least 30"), "{err}");
 }

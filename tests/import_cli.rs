@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 use hotspot::projection::haversine_m;
 
@@ -32,7 +32,7 @@ fn import(config: &Path, data: &Path, args: &[&str]) -> (Output, String) {
 }
 
 fn stored(config: &Path, data: &Path) -> Vec<hotspot::model::ServiceRequest> {
-    let app = App::open(Config::load(config).unwrap(), data).unwrap();
+    let app = City::open(Config::load(config).unwrap(), data).unwrap();
     let mut all = Vec::new();
     app.store.for_each(|r| all.push(r)).unwrap();
     all

@@ -16,7 +16,7 @@ const DAY: i64 = 86_400;
 /// Every stored request (independent of the index the layers read).
 fn stored(server: &common::TestServer) -> Vec<ServiceRequest> {
     let mut all = Vec::new();
-    server.app.store.for_each(|r| all.push(r)).unwrap();
+    server.city.store.for_each(|r| all.push(r)).unwrap();
     all
 }
 
@@ -414,7 +414,7 @@ async fn bad_layer_parameters_are_named_in_a_400() {
     assert_eq!(status, 404, "{body}");
     let (status, body) = get(&client, &server.url("/api/v1/streets.geojson")).await;
     assert_eq!(status, 404, "a city without a streets file: {body}");
-    assert_eq!(server.app.store.count().unwrap(), 0, "nothing stored");
+    assert_eq!(server.city.store.count().unwrap(), 0, "nothing stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -124,7 +124,7 @@ async fn post_then_get_round_trip() {
         .await
         .unwrap();
     assert_eq!(json_post.status(), StatusCode::CREATED);
-    assert_eq!(server.app.store.count().unwrap(), 2);
+    assert_eq!(server.city.store.count().unwrap(), 2);
 }
 
 #[tokio::test]
@@ -365,7 +365,7 @@ async fn bad_posts_are_refused_with_the_field_named() {
     )
     .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
-    assert_eq!(server.app.store.count().unwrap(), 0, "nothing was stored");
+    assert_eq!(server.city.store.count().unwrap(), 0, "nothing was stored");
 }
 
 #[tokio::test]
@@ -427,9 +427,9 @@ async fn concurrent_posts_are_each_stored_exactly_once() {
         assert!(ids.insert(t.await.unwrap()), "ids are unique");
     }
     assert_eq!(ids.len(), 300);
-    assert_eq!(server.app.store.count().unwrap(), 300);
+    assert_eq!(server.city.store.count().unwrap(), 300);
     assert_eq!(
-        server.app.index.snapshot().len(),
+        server.city.index.snapshot().len(),
         300,
         "the index saw every commit"
     );

@@ -2,10 +2,11 @@
 //! very pages the store's SQL query returns, for any mix of filters and paging.
 
 use chrono::{DateTime, Duration, Utc};
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 use hotspot::model::Status;
-use hotspot::store::{NewRequest, Query};
+use hotspot::selection::{list_page, Page, Selection};
+use hotspot::store::NewRequest;
 use rand::{Rng, SeedableRng};
 
 fn ids(requests: &[hotspot::model::ServiceRequest]) -> Vec<String> {
@@ -18,15 +19,18 @@ fn ids(requests: &[hotspot::model::ServiceRequest]) -> Vec<String> {
 #[test]
 fn index_pages_equal_the_store_query() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(Config::demo().unwrap(), dir.path()).unwrap();
+    let app = City::open(Config::demo().unwrap(), dir.path()).unwrap();
     app.seed_demo_if_empty().unwrap();
     // Ties: several requests at the same second, and some without a requested time.
     let template = app
         .store
-        .query(&Query {
-            limit: 1,
-            ..Default::default()
-        })
+        .list(
+            &Selection::default(),
+            Page {
+                limit: 1,
+                offset: 0,
+            },
+        )
         .unwrap()[0]
         .clone();
     let tied: Vec<NewRequest> = (0..12)
@@ -52,36 +56,39 @@ fn index_pages_equal_the_store_query() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(311);
     let mut nonempty = 0;
     for case in 0..300 {
-        let mut q = Query {
+        let mut page = Page {
             limit: rng.random_range(1..=200),
             offset: 0,
-            ..Default::default()
         };
         if rng.random_bool(0.5) {
-            q.offset = rng.random_range(0..400);
+            page.offset = rng.random_range(0..400);
         }
+        let mut q = Selection::default();
         for _ in 0..rng.random_range(0..3) {
-            q.service_codes
+            q.codes
                 .push(codes[rng.random_range(0..codes.len())].clone());
         }
         if rng.random_bool(0.1) {
-            q.service_codes.push("no_such_type".into());
+            q.codes.push("no_such_type".into());
         }
+        q.codes.sort();
+        q.codes.dedup();
         if rng.random_bool(0.4) {
-            q.statuses.push(if rng.random_bool(0.5) {
+            q.status = Some(if rng.random_bool(0.5) {
                 Status::Open
             } else {
                 Status::Closed
             });
         }
+        let secs = |t: DateTime<Utc>| Some(t.timestamp());
         match rng.random_range(0..4) {
             0 => {}
-            1 => q.start = Some(newest - Duration::days(rng.random_range(1..200))),
-            2 => q.end = Some(newest - Duration::days(rng.random_range(0..200))),
+            1 => q.start = secs(newest - Duration::days(rng.random_range(1..200))),
+            2 => q.end = secs(newest - Duration::days(rng.random_range(0..200))),
             _ => {
                 let end = newest - Duration::days(rng.random_range(0..200));
-                q.start = Some(end - Duration::days(rng.random_range(0..120)));
-                q.end = Some(end);
+                q.start = secs(end - Duration::days(rng.random_range(0..120)));
+                q.end = secs(end);
             }
         }
         if rng.random_bool(0.6) {
@@ -91,9 +98,9 @@ fn index_pages_equal_the_store_query() {
             let lat = rng.random_range(extent.min_lat..extent.max_lat - h);
             q.bbox = Some([lon, lat, lon + w, lat + h]);
         }
-        let expected = ids(&app.store.query(&q).unwrap());
-        let page = hotspot::layers::list_page(&snapshot, &q);
-        let got = ids(&app.store.get_many(&page).unwrap());
+        let expected = ids(&app.store.list(&q, page).unwrap());
+        let listed = list_page(&snapshot, &q, page);
+        let got = ids(&app.store.get_many(&listed).unwrap());
         assert_eq!(got, expected, "case {case}: {q:?}");
         nonempty += usize::from(!expected.is_empty());
     }
@@ -102,14 +109,14 @@ fn index_pages_equal_the_store_query() {
         "only {nonempty} of 300 queries found anything"
     );
     // the tied requests come newest stored first, undated ones last
-    let all = Query {
+    let all = Page {
         limit: 100_000,
-        ..Default::default()
+        offset: 0,
     };
-    let page = hotspot::layers::list_page(&snapshot, &all);
+    let page = list_page(&snapshot, &Selection::default(), all);
     assert_eq!(
         ids(&app.store.get_many(&page).unwrap()),
-        ids(&app.store.query(&all).unwrap())
+        ids(&app.store.list(&Selection::default(), all).unwrap())
     );
     assert!(
         page.last().unwrap().starts_with("tie-"),

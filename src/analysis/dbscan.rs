@@ -24,7 +24,8 @@
 //! The stencil width follows the highest |latitude| in the input, so data
 //! near the poles is still exact but slower (wider longitude stencils).
 
-use super::{check_lon_lat, par_map, worker_threads, AnalysisError, IntMap};
+use super::{check_lon_lat, AnalysisError, IntMap};
+use crate::parallel::{par_map, worker_threads};
 use geo::{ConvexHull, Coord, MultiPoint, Point, Polygon};
 
 /// Mean Earth radius used for distances, metres.

@@ -8,7 +8,8 @@
 //! [`gi_star`] is the weight-agnostic core; [`gistar_h3`] and
 //! [`gistar_points`] run it on H3 cells with binary k-ring weights.
 
-use super::{check_lon_lat, fdr, normal, par_chunks, AnalysisError, IntMap};
+use super::{check_lon_lat, fdr, normal, AnalysisError, IntMap};
+use crate::parallel::par_chunks;
 use h3o::{
     geom::{ContainmentMode, TilerBuilder},
     CellIndex, LatLng, Resolution,
@@ -219,19 +220,35 @@ pub fn gistar_h3(
     params: &GiStarParams<'_>,
 ) -> Result<GiStarResult, AnalysisError> {
     let res = params.validate()?;
-    let mut counts: IntMap<u64, u64> = IntMap::default();
-    for cell in cells {
-        let c = to_resolution(cell, res)?;
-        *counts.entry(u64::from(c)).or_insert(0) += 1;
-    }
+    let cells: Vec<CellIndex> = cells.into_iter().collect();
+    let counts = count_cells(&cells, res)?;
     gistar_counts(&counts, res, params)
 }
 
 /// Points per H3 cell: `u64::from(cell)` → count.
 pub type CellCounts = IntMap<u64, u64>;
 
+/// Counts point cells per cell at `res` on all cores (finer cells count in their parent).
+///
+/// # Errors
+/// A cell coarser than `res`.
+pub fn count_cells(cells: &[CellIndex], res: Resolution) -> Result<CellCounts, AnalysisError> {
+    let parts = par_chunks(cells, |_, part| {
+        let mut counts = CellCounts::default();
+        for &cell in part {
+            *counts
+                .entry(u64::from(to_resolution(cell, res)?))
+                .or_insert(0) += 1;
+        }
+        Ok::<_, AnalysisError>(counts)
+    });
+    Ok(merge_counts(
+        parts.into_iter().collect::<Result<Vec<_>, _>>()?,
+    ))
+}
+
 /// Gi* on H3 cells from per-cell point counts (every cell at `params.resolution`), e.g.
-/// counted straight from the index by [`crate::hotspots::gistar_indexed`].
+/// from [`count_cells`].
 ///
 /// # Errors
 /// As [`gistar_h3`], and for a key that is not an H3 cell at the resolution.
@@ -288,7 +305,7 @@ fn aggregate_points(
 }
 
 /// The sum of per-chunk cell counts.
-pub(crate) fn merge_counts(parts: impl IntoIterator<Item = CellCounts>) -> CellCounts {
+fn merge_counts(parts: impl IntoIterator<Item = CellCounts>) -> CellCounts {
     let mut parts = parts.into_iter();
     let mut total = parts.next().unwrap_or_default();
     for part in parts {

@@ -53,17 +53,6 @@ impl SlaTimes {
     }
 }
 
-impl From<&crate::index::IndexedRequest> for SlaTimes {
-    fn from(r: &crate::index::IndexedRequest) -> Self {
-        SlaTimes {
-            status: r.status,
-            requested: r.requested,
-            expected: r.expected,
-            closed: r.closed,
-        }
-    }
-}
-
 /// SLA figures of a group of requests at a reference time.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct SlaSummary {

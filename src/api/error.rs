@@ -1,9 +1,21 @@
-//! The API's one error type; renders as an Open311 error list `[{"code":N,"description":"..."}]`.
+//! The API's one error type, mapped to status codes in one place, in two shapes: Open311's
+//! error list `[{"code":N,"description":"..."}]` ([`ApiError`] itself) and the `/api/v1/`
+//! problem `{"status":N,"parameter":...,"error":"..."}` ([`Problem`]). Internal errors keep
+//! their source; the response carries the whole chain in an extension ([`Logged`]) that the
+//! metrics middleware logs once, and the client sees no internals.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+
+use crate::hotspots::HotspotError;
+use crate::methods::ParamError;
+use crate::selection::SelectionError;
+use crate::store::StoreError;
+
+/// A boxed error source.
+pub type Source = Box<dyn std::error::Error + Send + Sync>;
 
 /// An error answered to an HTTP client. The description always names the field and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +32,13 @@ pub enum ApiError {
     Busy(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A failure of the server, not of the request: `context` says what was being done.
+    #[error("internal error while {context}")]
+    Internal {
+        context: &'static str,
+        #[source]
+        source: Source,
+    },
 }
 
 impl ApiError {
@@ -33,6 +50,17 @@ impl ApiError {
         }
     }
 
+    /// Wraps an error of the server's own as an internal error while doing `context`.
+    pub fn internal<E>(context: &'static str) -> impl FnOnce(E) -> ApiError
+    where
+        E: Into<Source>,
+    {
+        move |e| ApiError::Internal {
+            context,
+            source: e.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -41,33 +69,77 @@ impl ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// What the client is told: the message, without internals for a 500.
+    fn public_message(&self) -> String {
+        match self {
+            ApiError::Internal { .. } => "internal error".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The log line of an internal error (the whole source chain), else `None`.
+    fn log_line(&self) -> Option<Logged> {
+        let ApiError::Internal { .. } = self else {
+            return None;
+        };
+        let mut line = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(e) = source {
+            line.push_str(": ");
+            line.push_str(&e.to_string());
+            source = e.source();
+        }
+        Some(Logged(line))
+    }
+
+    /// Answers with `body` and `self`'s status, carrying the log line for the middleware.
+    fn respond(self, body: serde_json::Value) -> Response {
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Some(logged) = self.log_line() {
+            response.extensions_mut().insert(logged);
+        }
+        response
     }
 }
 
-impl From<crate::hotspots::HotspotError> for ApiError {
-    fn from(e: crate::hotspots::HotspotError) -> ApiError {
-        use crate::analysis::AnalysisError;
-        use crate::hotspots::HotspotError;
+/// An internal error's chain, attached to its response for the middleware to log once.
+#[derive(Debug, Clone)]
+pub struct Logged(pub String);
+
+impl From<HotspotError> for ApiError {
+    fn from(e: HotspotError) -> ApiError {
         match e {
-            HotspotError::UnknownType(name, _) => ApiError::bad(
+            HotspotError::Selection(SelectionError::UnknownType { name, .. }) => ApiError::bad(
                 "type",
                 format!("{name:?} is not a service code, name or alias of this city (see /api/v1/layers)"),
             ),
-            HotspotError::ReversedWindow => ApiError::bad("end", "is before start"),
-            HotspotError::Analysis(AnalysisError::InvalidParameter { name, reason }) => {
-                ApiError::bad(name, reason)
+            HotspotError::Selection(SelectionError::ReversedWindow) => {
+                ApiError::bad("end", "is before start")
             }
+            HotspotError::Parameter(p) => p.into(),
+            HotspotError::Analysis(crate::analysis::AnalysisError::InvalidParameter {
+                name,
+                reason,
+            }) => ApiError::bad(name, reason),
             e @ HotspotError::TooFew { .. } => ApiError::bad("type", e.to_string()),
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::internal("computing a hot-spot report")(other),
         }
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> ApiError {
-        ApiError::Internal(e.to_string())
+impl From<ParamError> for ApiError {
+    fn from(e: ParamError) -> ApiError {
+        ApiError::bad(e.name, e.reason)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::internal("reading or writing the request store")(e)
     }
 }
 
@@ -79,19 +151,11 @@ struct Open311Error {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let description = match &self {
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                "internal error; the request was not stored".to_string()
-            }
-            other => other.to_string(),
-        };
-        let body = vec![Open311Error {
-            code: status.as_u16(),
-            description,
-        }];
-        (status, Json(body)).into_response()
+        let body = serde_json::json!([Open311Error {
+            code: self.status().as_u16(),
+            description: self.public_message(),
+        }]);
+        self.respond(body)
     }
 }
 
@@ -100,30 +164,28 @@ impl IntoResponse for ApiError {
 #[derive(Debug)]
 pub struct Problem(pub ApiError);
 
-impl From<ApiError> for Problem {
-    fn from(e: ApiError) -> Problem {
-        Problem(e)
-    }
+macro_rules! problem_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Problem {
+            fn from(e: $t) -> Problem {
+                Problem(e.into())
+            }
+        }
+    )*};
 }
+problem_from!(ApiError, ParamError, HotspotError, StoreError);
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = self.0.status();
-        let (parameter, error) = match &self.0 {
-            ApiError::BadRequest { field, reason } => {
-                (Some(field.clone()), format!("{field}: {reason}"))
-            }
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                (None, "internal error".to_string())
-            }
-            other => (None, other.to_string()),
+        let parameter = match &self.0 {
+            ApiError::BadRequest { field, .. } => Some(field.clone()),
+            _ => None,
         };
         let body = serde_json::json!({
-            "status": status.as_u16(),
+            "status": self.0.status().as_u16(),
             "parameter": parameter,
-            "error": error,
+            "error": self.0.public_message(),
         });
-        (status, Json(body)).into_response()
+        self.0.respond(body)
     }
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::AppState;
+use super::ServerState;
 
 /// Counters exported at `/metrics`.
 #[derive(Debug, Default)]
@@ -35,28 +35,33 @@ impl Metrics {
     }
 }
 
-/// Middleware counting responses by class.
-pub async fn count_responses(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Middleware counting responses by class and logging internal errors, once, with their
+/// whole source chain ([`super::error::Logged`]).
+pub async fn count_and_log(State(state): State<ServerState>, req: Request, next: Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let response = next.run(req).await;
     state.metrics.count(response.status().as_u16());
+    if let Some(super::error::Logged(line)) = response.extensions().get() {
+        tracing::error!(%method, %path, error = %line, "internal error");
+    }
     response
 }
 
 /// Liveness and a quick look at what is loaded.
-pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let snapshot = state.app.index.snapshot();
+pub async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
+    let snapshot = state.city.index.snapshot();
     Json(json!({
         "status": "ok",
-        "city": state.app.config.name,
+        "city": state.city.config.name,
         "requests": snapshot.len(),
         "types": snapshot.types().count(),
     }))
 }
 
 /// Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<ServerState>) -> impl IntoResponse {
     let m = &state.metrics;
-    let snapshot = state.app.index.snapshot();
+    let snapshot = state.city.index.snapshot();
     let mut out = String::new();
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let _ = writeln!(

@@ -2,97 +2,88 @@
 //! clusters), `repeats.geojson` (repeat addresses) and `worklist.csv` (the open requests of
 //! the ranked areas). Reports come from the app's [`crate::hotspots::HotspotCache`].
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::DateTime;
 use geojson::{FeatureCollection, JsonObject};
 use serde_json::json;
 
 use super::error::Problem;
 use super::params::Params;
 use super::respond::{cache_key, cached, Rendered, Work, CSV, GEOJSON};
-use super::{ApiError, AppState};
-use crate::hotspots::{HotspotError, HotspotQuery, HotspotReport, Method, Selection};
+use super::{ApiError, ServerState};
+use crate::hotspots::{compute_report, HotspotError, HotspotQuery, HotspotReport};
 use crate::index::IndexSnapshot;
-use crate::layers::Filter;
+use crate::methods::{lookup, Method, MethodOptions, METHODS};
+use crate::selection::Selection;
 
-/// Parameters of the Gi* and DBSCAN layers (besides the common filter).
-const ANALYSIS_PARAMS: &[&str] = &["method", "res", "k", "fdr", "eps_m", "min_points"];
+/// The methods `hotspots.geojson` and `worklist.csv` serve (the table's analysis methods
+/// shown by that layer).
+fn area_methods() -> impl Iterator<Item = &'static crate::methods::MethodSpec> {
+    METHODS
+        .iter()
+        .filter(|m| m.analysis.is_some() && m.layer == "hotspots.geojson")
+}
 
-/// The hot-spot query a layer's parameters ask for.
+/// Parameters of the area layers (besides the common filter): `method` and every
+/// parameter of their methods.
+fn area_params() -> Vec<&'static str> {
+    let mut names = vec!["method"];
+    for p in area_methods().flat_map(|m| m.params) {
+        if !names.contains(&p.name) {
+            names.push(p.name);
+        }
+    }
+    names
+}
+
+/// The hot-spot query a layer's parameters ask for: the whole city (a box only clips the
+/// output, so significance does not depend on the viewport).
 fn query(
     params: &Params,
-    filter: &Filter,
+    selection: &Selection,
     method: Method,
     as_of: i64,
 ) -> Result<HotspotQuery, ApiError> {
-    let time = |t: Option<i64>| t.and_then(|s| DateTime::from_timestamp(s, 0));
-    let mut q = HotspotQuery {
+    Ok(HotspotQuery {
         selection: Selection {
-            types: filter.codes.clone(),
-            start: time(filter.start),
-            end: time(filter.end),
-            status: filter.status,
+            bbox: None,
+            ..selection.clone()
         },
         method,
+        options: MethodOptions::parse(method, |name| params.get(name))?,
         as_of: Some(as_of),
-        ..Default::default()
-    };
-    match method {
-        Method::Gistar => {
-            q.res = params
-                .get("res")
-                .map(|_| params.int("res", 9, 5..=11).map(|r| r as u8))
-                .transpose()?;
-            q.k = params.int("k", 1, 1..=5)? as u32;
-            q.fdr = params.flag("fdr", true)?;
-        }
-        Method::Dbscan => {
-            q.eps_m = params
-                .get("eps_m")
-                .map(|_| params.number("eps_m", 100.0, 1.0..=5_000.0))
-                .transpose()?;
-            q.min_points = params
-                .get("min_points")
-                .map(|_| params.int("min_points", 5, 1..=1_000).map(|n| n as usize))
-                .transpose()?;
-        }
-        Method::Repeats => {
-            q.min_requests = params
-                .get("min_requests")
-                .map(|_| params.int("min_requests", 3, 2..=1_000).map(|n| n as usize))
-                .transpose()?;
-        }
-    }
-    Ok(q)
+    })
 }
 
-/// The analysis method of `hotspots.geojson` / `worklist.csv` (Gi* or DBSCAN).
+/// The analysis method of `hotspots.geojson` / `worklist.csv` (default: the first).
 fn area_method(params: &Params) -> Result<Method, ApiError> {
-    match params.get("method").map(str::to_ascii_lowercase).as_deref() {
-        None | Some("gistar") => Ok(Method::Gistar),
-        Some("dbscan") => Ok(Method::Dbscan),
-        Some(other) => Err(ApiError::bad(
-            "method",
-            format!("{other:?} is not gistar or dbscan"),
-        )),
-    }
+    let Some(name) = params.get("method") else {
+        return Ok(area_methods()
+            .next()
+            .and_then(|m| m.analysis)
+            .expect("an area method"));
+    };
+    lookup(name)
+        .filter(|m| area_methods().any(|a| a.id == m.id))
+        .and_then(|m| m.analysis)
+        .ok_or_else(|| {
+            let ids: Vec<&str> = area_methods().map(|m| m.id).collect();
+            ApiError::bad("method", format!("{name:?} is not {}", ids.join(" or ")))
+        })
 }
 
-/// A report from the cache; `Ok(None)` when too few requests match (not an error for a
-/// map: the layer is empty and says why).
+/// A report; `Ok(None)` when too few requests match (not an error for a map: the layer is
+/// empty and says why).
 fn report(
-    state: &AppState,
+    state: &ServerState,
     snapshot: &IndexSnapshot,
     query: &HotspotQuery,
-) -> Result<Result<std::sync::Arc<HotspotReport>, String>, ApiError> {
-    match state
-        .app
-        .hotspot_cache
-        .get_or_compute(snapshot, &state.app.catalog, query)
-    {
-        Ok(r) => Ok(Ok(r)),
+) -> Result<Result<Arc<HotspotReport>, String>, ApiError> {
+    match compute_report(snapshot, query, state.city.study_area.as_deref()) {
+        Ok(r) => Ok(Ok(Arc::new(r))),
         Err(e @ HotspotError::TooFew { .. }) => Ok(Err(e.to_string())),
         Err(e) => Err(e.into()),
     }
@@ -117,7 +108,7 @@ fn clip(fc: &mut FeatureCollection, bbox: Option<[f64; 4]>) {
 }
 
 fn render_geojson(
-    outcome: Result<std::sync::Arc<HotspotReport>, String>,
+    outcome: Result<Arc<HotspotReport>, String>,
     bbox: Option<[f64; 4]>,
 ) -> Result<Rendered, ApiError> {
     let fc = match outcome {
@@ -136,14 +127,14 @@ fn render_geojson(
             }
         }
     };
-    let body = serde_json::to_vec(&fc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_vec(&fc).map_err(ApiError::internal("serializing a report"))?;
     Ok(Rendered::new(body, GEOJSON))
 }
 
 /// A ranked-areas layer as GeoJSON: `route` names it in the cache, `method` picks the
 /// analysis from the parameters.
 async fn report_layer(
-    state: AppState,
+    state: ServerState,
     raw: Option<String>,
     headers: HeaderMap,
     route: &str,
@@ -152,9 +143,9 @@ async fn report_layer(
 ) -> Result<Response, Problem> {
     let params = Params::parse(raw.as_deref(), allowed, true)?;
     let method = method(&params)?;
-    let scope = params.scope(&state.app)?;
-    let q = query(&params, &scope.filter, method, scope.as_of)?;
-    let bbox = scope.filter.bbox;
+    let scope = params.scope(&state.city)?;
+    let q = query(&params, &scope.selection, method, scope.as_of)?;
+    let bbox = scope.selection.bbox;
     let key = cache_key(route, &raw);
     cached(
         &state,
@@ -170,28 +161,26 @@ async fn report_layer(
 
 /// `GET /api/v1/hotspots.geojson`.
 pub async fn hotspots(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    report_layer(
-        state,
-        raw,
-        headers,
-        "hotspots",
-        ANALYSIS_PARAMS,
-        area_method,
-    )
-    .await
+    report_layer(state, raw, headers, "hotspots", &area_params(), area_method).await
 }
 
 /// `GET /api/v1/repeats.geojson`.
 pub async fn repeats(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    report_layer(state, raw, headers, "repeats", &["min_requests"], |_| {
+    let allowed: Vec<&str> = Method::Repeats
+        .spec()
+        .params
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    report_layer(state, raw, headers, "repeats", &allowed, |_| {
         Ok(Method::Repeats)
     })
     .await
@@ -199,17 +188,17 @@ pub async fn repeats(
 
 /// `GET /api/v1/worklist.csv`: the open requests of the ranked areas, in work order.
 pub async fn work_list(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let params = Params::parse(raw.as_deref(), ANALYSIS_PARAMS, true)?;
+    let params = Params::parse(raw.as_deref(), &area_params(), true)?;
     if params.get("bbox").is_some() {
         return Err(ApiError::bad("bbox", "a work list covers the whole city; drop bbox").into());
     }
     let method = area_method(&params)?;
-    let scope = params.scope(&state.app)?;
-    let q = query(&params, &scope.filter, method, scope.as_of)?;
+    let scope = params.scope(&state.city)?;
+    let q = query(&params, &scope.selection, method, scope.as_of)?;
     let key = cache_key("worklist", &raw);
     cached(
         &state,
@@ -219,12 +208,12 @@ pub async fn work_list(
         scope.version,
         &headers,
         move |state, snapshot| {
-            let tz = state.app.config.timezone;
+            let tz = state.city.config.timezone;
             let mut body = Vec::new();
             match report(state, snapshot, &q)? {
                 Ok(report) => report
                     .write_work_list_csv(&mut body, tz)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(ApiError::internal("writing a work list"))?,
                 Err(_) => {
                     body.extend_from_slice(crate::hotspots::WORK_LIST_COLUMNS.join(",").as_bytes())
                 }

@@ -10,24 +10,20 @@ use h3o::Resolution;
 use serde_json::{json, Value};
 
 use super::error::Problem;
-use super::params::{anchor, local_time, Params, Scope, DEFAULT_DAYS, FILTER_PARAMS};
+use super::params::{Params, Scope, FILTER_PARAMS};
 use super::respond::{cache_key, cached, Rendered, Work, GEOJSON, JSON};
-use super::{ApiError, AppState};
+use super::{ApiError, ServerState};
 use crate::hotspots::{cell_ring, collection, feature, multipolygon, pos, round};
 use crate::index::IndexedRequest;
-use crate::layers::{district_stats, for_each_match, hexbins, type_summaries, Tally};
-
-/// Most points one `requests.geojson` page returns.
-pub const MAX_LIMIT: i64 = 10_000;
-/// Points per page by default.
-pub const DEFAULT_LIMIT: i64 = 2_000;
-/// Finest and coarsest hex-bin resolutions served.
-pub const HEX_RESOLUTIONS: std::ops::RangeInclusive<i64> = 4..=12;
+use crate::layers::{district_stats, hexbins, type_summaries, Tally};
+use crate::methods::{HEX_RES, LIMIT};
+use crate::selection::{for_each_match, DEFAULT_DAYS, MAX_DAYS};
+use crate::time::{day_anchor, local_time};
 
 fn geojson_body(features: Vec<geojson::Feature>, extra: JsonObject) -> Result<Rendered, ApiError> {
     let mut fc = collection(features);
     fc.foreign_members = Some(extra);
-    let body = serde_json::to_vec(&fc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_vec(&fc).map_err(ApiError::internal("serializing a layer"))?;
     Ok(Rendered::new(body, GEOJSON))
 }
 
@@ -45,12 +41,12 @@ fn merge(mut a: Value, b: Value) -> Value {
 /// `GET /api/v1/layers`: what the map can show: the city, types with counts and time
 /// extent, boundary layers, analysis methods with their parameters and defaults.
 pub async fn catalog(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     Params::parse(raw.as_deref(), &[], false)?;
-    let snapshot = state.app.index.snapshot();
+    let snapshot = state.city.index.snapshot();
     let version = snapshot.generation();
     cached(
         &state,
@@ -60,9 +56,9 @@ pub async fn catalog(
         version,
         &headers,
         |state, snapshot| {
-            let app = &state.app;
+            let app = &state.city;
             let tz = app.config.timezone;
-            let as_of = anchor(snapshot, tz);
+            let as_of = day_anchor(snapshot.newest_requested(), tz);
             let summaries = type_summaries(snapshot, as_of);
             let types: Vec<Value> = summaries
                 .iter()
@@ -105,34 +101,16 @@ pub async fn catalog(
                 "total": snapshot.len(),
                 "types": types,
                 "boundaries": boundaries,
-                "defaults": {"days": DEFAULT_DAYS, "res": app.config.h3_resolution},
+                "defaults": {"days": DEFAULT_DAYS, "res": app.config.h3_resolution,
+                             "method": crate::methods::METHODS[0].id, "status": "all"},
+                "limits": {"days": MAX_DAYS, "points": LIMIT.max},
                 "filters": FILTER_PARAMS,
-                "methods": methods(app.config.h3_resolution),
+                "methods": crate::methods::advertise(app.config.h3_resolution),
             });
             Ok(Rendered::new(body.to_string().into_bytes(), JSON))
         },
     )
     .await
-}
-
-/// Analysis methods, their parameters and defaults, for the map's controls.
-fn methods(default_res: u8) -> Value {
-    json!([
-        {"id": "gistar", "name": "Gi* hot spots",
-         "parameters": {"res": {"default": "auto", "min": 5, "max": 11,
-                                "rule": "the finest of 7-10 at which the median non-empty cell holds 3+ requests"},
-                        "k": {"default": 1, "min": 1, "max": 5},
-                        "fdr": {"default": true}}},
-        {"id": "dbscan", "name": "Clusters (DBSCAN)",
-         "parameters": {"eps_m": {"default": 100, "min": 1, "max": 5000},
-                        "min_points": {"default": 5, "min": 1, "max": 1000}}},
-        {"id": "hexbins", "name": "Hex density",
-         "parameters": {"res": {"default": default_res, "min": *HEX_RESOLUTIONS.start(), "max": *HEX_RESOLUTIONS.end()}}},
-        {"id": "repeats", "name": "Repeat addresses",
-         "parameters": {"min_requests": {"default": 3, "min": 2, "max": 1000}}},
-        {"id": "points", "name": "Points",
-         "parameters": {"limit": {"default": DEFAULT_LIMIT, "min": 1, "max": MAX_LIMIT}}}
-    ])
 }
 
 /// `council_districts` → `Council districts`.
@@ -147,18 +125,21 @@ fn title(id: &str) -> String {
 
 /// `GET /api/v1/requests.geojson`: request points, newest first, `limit` per `page`.
 pub async fn requests(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let params = Params::parse(raw.as_deref(), &["limit", "page"], true)?;
     let Scope {
         snapshot,
-        filter,
+        selection,
         as_of,
         version,
-    } = params.scope(&state.app)?;
-    let limit = params.int("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT)? as usize;
+    } = params.scope(&state.city)?;
+    let limit = match params.get("limit") {
+        Some(text) => LIMIT.integer(text)? as usize,
+        None => LIMIT.default_number().unwrap_or(LIMIT.max) as usize,
+    };
     let page = params.int("page", 1, 1..=1_000_000)? as usize;
     cached(
         &state,
@@ -168,10 +149,10 @@ pub async fn requests(
         version,
         &headers,
         move |state, snapshot| {
-            let app = &state.app;
+            let app = &state.city;
             let tz = app.config.timezone;
             let mut found: Vec<(&str, &IndexedRequest)> = Vec::new();
-            for_each_match(snapshot, &filter, |code, r| found.push((code, r)));
+            for_each_match(snapshot, &selection, |code, r| found.push((code, r)));
             found.sort_by(|a, b| b.1.requested.cmp(&a.1.requested).then(a.1.id.cmp(&b.1.id)));
             let total = found.len();
             let features = found
@@ -206,20 +187,23 @@ pub async fn requests(
 
 /// `GET /api/v1/hexbins.geojson`: H3 cells at `res` with counts, open and overdue.
 pub async fn hexbin_layer(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let params = Params::parse(raw.as_deref(), &["res"], true)?;
     let Scope {
         snapshot,
-        filter,
+        selection,
         as_of,
         version,
-    } = params.scope(&state.app)?;
-    let default_res = i64::from(state.app.config.h3_resolution)
-        .clamp(*HEX_RESOLUTIONS.start(), *HEX_RESOLUTIONS.end());
-    let res = params.int("res", default_res, HEX_RESOLUTIONS)?;
+    } = params.scope(&state.city)?;
+    let res = match params.get("res") {
+        Some(text) => HEX_RES.integer(text)?,
+        None => {
+            i64::from(state.city.config.h3_resolution).clamp(HEX_RES.min as i64, HEX_RES.max as i64)
+        }
+    };
     let resolution =
         Resolution::try_from(res as u8).map_err(|e| ApiError::bad("res", e.to_string()))?;
     cached(
@@ -230,7 +214,7 @@ pub async fn hexbin_layer(
         version,
         &headers,
         move |_, snapshot| {
-            let bins = hexbins(snapshot, &filter, resolution, as_of);
+            let bins = hexbins(snapshot, &selection, resolution, as_of);
             let max = bins.first().map_or(0, |b| b.tally.count);
             let features = bins
                 .iter()
@@ -255,7 +239,7 @@ pub async fn hexbin_layer(
 /// `GET /api/v1/boundaries/{layer}.geojson`: the layer's districts with count, open,
 /// overdue and requests per km² of the filtered requests, ready for a choropleth.
 pub async fn boundary_layer(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -266,9 +250,9 @@ pub async fn boundary_layer(
         ))
         .into());
     };
-    if state.app.boundaries.layer(layer_id).is_none() {
+    if state.city.boundaries.layer(layer_id).is_none() {
         let known: Vec<&str> = state
-            .app
+            .city
             .boundaries
             .layers()
             .iter()
@@ -283,10 +267,10 @@ pub async fn boundary_layer(
     let params = Params::parse(raw.as_deref(), &[], true)?;
     let Scope {
         snapshot,
-        filter,
+        selection,
         as_of,
         version,
-    } = params.scope(&state.app)?;
+    } = params.scope(&state.city)?;
     let layer_id = layer_id.to_string();
     cached(
         &state,
@@ -297,11 +281,11 @@ pub async fn boundary_layer(
         &headers,
         move |state, snapshot| {
             let layer = state
-                .app
+                .city
                 .boundaries
                 .layer(&layer_id)
                 .ok_or_else(|| ApiError::NotFound(format!("no boundary layer {layer_id:?}")))?;
-            let (stats, outside) = district_stats(snapshot, &filter, layer, as_of);
+            let (stats, outside) = district_stats(snapshot, &selection, layer, as_of);
             let max = stats.iter().map(|s| s.per_km2).fold(0.0, f64::max);
             let features = stats
             .iter()
@@ -326,15 +310,15 @@ pub async fn boundary_layer(
 /// `GET /api/v1/streets.geojson`: the city's street centerlines (the config's `streets`
 /// file), drawn under the layers so a zoomed-in map reads like a city without a tile server.
 pub async fn streets(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     Params::parse(raw.as_deref(), &[], false)?;
-    let Some(path) = state.app.config.streets.clone() else {
+    let Some(path) = state.city.config.streets.clone() else {
         return Err(ApiError::NotFound("this city's config names no streets file".into()).into());
     };
-    let snapshot = state.app.index.snapshot();
+    let snapshot = state.city.index.snapshot();
     cached(
         &state,
         Work::Layer,
@@ -343,9 +327,8 @@ pub async fn streets(
         0,
         &headers,
         move |_, _| {
-            let body = std::fs::read(&path).map_err(|e| {
-                ApiError::Internal(format!("reading streets {}: {e}", path.display()))
-            })?;
+            let body =
+                std::fs::read(&path).map_err(ApiError::internal("reading the streets file"))?;
             Ok(Rendered::new(body, GEOJSON))
         },
     )

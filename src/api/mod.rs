@@ -23,7 +23,7 @@ use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::App;
+use crate::city::City;
 pub use error::ApiError;
 use health::Metrics;
 
@@ -32,10 +32,11 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Time a client gets to send its request and receive the answer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Shared state of every handler.
+/// The server's state, shared by every handler: the core's city plus what only a server
+/// needs (metrics, the layer cache, rendering limits).
 #[derive(Clone)]
-pub struct AppState {
-    pub app: Arc<App>,
+pub struct ServerState {
+    pub city: Arc<City>,
     pub metrics: Arc<Metrics>,
     /// Rendered layers (served a bounded time after their data changed).
     pub responses: Arc<respond::ResponseCache>,
@@ -46,10 +47,10 @@ pub struct AppState {
 }
 
 /// The whole HTTP interface.
-pub fn router(app: Arc<App>) -> Router {
-    let refresh = std::time::Duration::from_millis(app.config.layer_refresh_ms);
-    let state = AppState {
-        app,
+pub fn router(city: Arc<City>) -> Router {
+    let refresh = std::time::Duration::from_millis(city.config.layer_refresh_ms);
+    let state = ServerState {
+        city,
         metrics: Arc::new(Metrics::default()),
         responses: Arc::new(respond::ResponseCache::new(
             respond::CACHE_CAPACITY,
@@ -67,7 +68,7 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback_service(web_files())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            health::count_responses,
+            health::count_and_log,
         ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -80,7 +81,7 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// Routes under `/api/v1`.
-fn api_v1() -> Router<AppState> {
+fn api_v1() -> Router<ServerState> {
     Router::new()
         .route("/layers", get(layers::catalog))
         .route("/requests.geojson", get(layers::requests))
@@ -92,6 +93,11 @@ fn api_v1() -> Router<AppState> {
         .route("/worklist.csv", get(hotspots::work_list))
         .route("/geocode", get(geocode::geocode))
         .route("/reverse", get(geocode::reverse))
+        .fallback(|| async {
+            error::Problem(ApiError::NotFound(
+                "no such /api/v1 resource (see /api/v1/layers)".into(),
+            ))
+        })
 }
 
 /// The map front end's own files (`web/public`); unknown paths get the API's 404.
@@ -127,13 +133,13 @@ fn cors() -> CorsLayer {
 
 /// Serves until Ctrl-C or SIGTERM; `on_bound` learns the address actually bound.
 pub async fn serve(
-    app: Arc<App>,
+    city: Arc<City>,
     bind: SocketAddr,
     on_bound: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     on_bound(listener.local_addr()?);
-    axum::serve(listener, router(app))
+    axum::serve(listener, router(city))
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -1,28 +1,25 @@
-//! Query parameters of the `/api/v1/` layers: parsed, validated, and turned into a
-//! [`Filter`]. Every error names the parameter and says what is accepted.
+//! The one query-string parser of the HTTP interface (Open311, layers, geocoding): form
+//! decoding with a UTF-8 check, each name at most once, and typed values whose errors name the
+//! parameter and say what is accepted. The layers' [`Scope`] (selection, anchor, data
+//! version) is built here from the core's window rule ([`crate::selection::window`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::open311::{list, parse_bbox, parse_datetime, query_pairs};
 use super::ApiError;
-use crate::catalog::Catalog;
-use crate::hotspots::resolve_types;
+use crate::city::City;
 use crate::index::IndexSnapshot;
-use crate::layers::{Filter, DAY};
 use crate::model::Status;
-
-/// Days in the default time window (ending at the newest request in the data).
-pub const DEFAULT_DAYS: i64 = 90;
-/// Longest window `days` accepts (ten years).
-pub const MAX_DAYS: i64 = 3_660;
+use crate::selection::{resolve_types, window, Days, Selection, DEFAULT_DAYS, MAX_DAYS};
+use crate::time::{day_anchor, parse_bound, Bound};
 
 /// Parameters every layer takes.
 pub const FILTER_PARAMS: &[&str] = &["type", "start", "end", "days", "status", "bbox"];
 
-/// A layer's query string: unique names, only the ones the layer knows.
+/// A query string: each name at most once.
 pub struct Params(BTreeMap<String, String>);
 
 impl Params {
@@ -33,8 +30,8 @@ impl Params {
         allowed: &[&str],
         with_filter: bool,
     ) -> Result<Params, ApiError> {
-        let map = query_pairs(raw)?;
-        for name in map.keys() {
+        let params = Params::parse_any(raw)?;
+        for name in params.0.keys() {
             let known = allowed.contains(&name.as_str())
                 || (with_filter && FILTER_PARAMS.contains(&name.as_str()));
             if !known {
@@ -48,12 +45,35 @@ impl Params {
                 ));
             }
         }
-        Ok(Params(map))
+        Ok(params)
     }
 
-    /// The raw value of `name`, when given and not blank.
+    /// Parses `raw` accepting any names (Open311 clients send jurisdiction and key fields).
+    pub fn parse_any(raw: Option<&str>) -> Result<Params, ApiError> {
+        Ok(Params(form_pairs(raw.unwrap_or(""), "query")?))
+    }
+
+    /// The fields as parsed.
+    pub fn into_map(self) -> BTreeMap<String, String> {
+        self.0
+    }
+
+    /// The value of `name`, trimmed, when given and not blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// A comma-separated list, trimmed, empty items dropped.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A whole number in `range`, or `default` when absent.
@@ -79,154 +99,79 @@ impl Params {
         }
     }
 
-    /// A finite number in `range`, or `default` when absent.
-    pub fn number(
-        &self,
-        name: &str,
-        default: f64,
-        range: std::ops::RangeInclusive<f64>,
-    ) -> Result<f64, ApiError> {
-        let Some(text) = self.get(name) else {
-            return Ok(default);
-        };
-        match text.parse::<f64>() {
-            Ok(x) if x.is_finite() && range.contains(&x) => Ok(x),
-            _ => Err(ApiError::bad(
-                name,
-                format!(
-                    "{text:?} is not a number from {} to {}",
-                    range.start(),
-                    range.end()
-                ),
-            )),
-        }
+    /// A window bound (`Bound::End`: a bare date means the end of that day).
+    pub fn time(&self, name: &str, tz: Tz, bound: Bound) -> Result<Option<i64>, ApiError> {
+        self.get(name)
+            .map(|text| datetime(name, text, tz, bound).map(|t| t.timestamp()))
+            .transpose()
     }
 
-    /// `true`/`false` (also 1/0, yes/no), or `default` when absent.
-    pub fn flag(&self, name: &str, default: bool) -> Result<bool, ApiError> {
-        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
-            None => Ok(default),
-            Some("true" | "1" | "yes") => Ok(true),
-            Some("false" | "0" | "no") => Ok(false),
-            Some(other) => Err(ApiError::bad(
-                name,
-                format!("{other:?} is not true or false"),
-            )),
-        }
+    /// `minLon,minLat,maxLon,maxLat`, when given.
+    pub fn bbox(&self) -> Result<Option<[f64; 4]>, ApiError> {
+        self.get("bbox").map(parse_bbox).transpose()
     }
 
-    /// The layer filter: types resolved against the catalog and the data, the time window
-    /// (`start`/`end`, else `days` ending at the newest request; `days=all` for no window),
-    /// status (`open`, `closed` or `all`) and bbox.
-    pub fn filter(
+    /// The layers' selection: `type` (codes, names or source aliases, comma-separated)
+    /// resolved against the catalog and the data, the window of `start`/`end`/`days` (see
+    /// [`crate::selection::window`]; `days=all` for no default window), `status` (`open`,
+    /// `closed` or `all`) and `bbox`.
+    pub fn selection(
         &self,
         snapshot: &IndexSnapshot,
-        catalog: &Catalog,
-        tz: Tz,
-    ) -> Result<Filter, ApiError> {
-        let codes = self.types(snapshot, catalog)?;
-        let (start, end) = self.window(snapshot, tz)?;
+        city: &City,
+        anchor: i64,
+    ) -> Result<Selection, ApiError> {
+        let tz = city.config.timezone;
+        let codes = resolve_types(snapshot, &city.catalog, &self.list("type"))
+            .map_err(|e| ApiError::bad("type", e.to_string()))?;
+        let days = match self.get("days") {
+            Some(d) if d.eq_ignore_ascii_case("all") => Days::All,
+            _ => Days::Last(self.int("days", DEFAULT_DAYS, 1..=MAX_DAYS)?),
+        };
+        let (start, end) = window(
+            self.time("start", tz, Bound::Start)?,
+            self.time("end", tz, Bound::End)?,
+            days,
+            anchor,
+        )
+        .map_err(|_| ApiError::bad("end", "is before start"))?;
         let status = match self.get("status").map(str::to_ascii_lowercase).as_deref() {
             None | Some("all") => None,
             Some(s) => Some(s.parse::<Status>().map_err(|_| {
                 ApiError::bad("status", format!("{s:?} is not open, closed or all"))
             })?),
         };
-        let bbox = self.get("bbox").map(parse_bbox).transpose()?;
-        Ok(Filter {
+        Ok(Selection {
             codes,
             start,
             end,
             status,
-            bbox,
+            bbox: self.bbox()?,
         })
     }
 
-    /// Service codes named by `type` (codes, names or source aliases, comma-separated).
-    fn types(&self, snapshot: &IndexSnapshot, catalog: &Catalog) -> Result<Vec<String>, ApiError> {
-        let names = list(&self.0, "type");
-        if names.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(resolve_types(snapshot, catalog, &names)?)
-    }
-
-    fn window(
-        &self,
-        snapshot: &IndexSnapshot,
-        tz: Tz,
-    ) -> Result<(Option<i64>, Option<i64>), ApiError> {
-        let start = self
-            .get("start")
-            .map(|t| parse_datetime("start", t, tz, false))
-            .transpose()?;
-        let end = self
-            .get("end")
-            .map(|t| parse_datetime("end", t, tz, true))
-            .transpose()?;
-        if let (Some(s), Some(e)) = (start, end) {
-            if e < s {
-                return Err(ApiError::bad("end", "is before start"));
-            }
-            return Ok((Some(s.timestamp()), Some(e.timestamp())));
-        }
-        if self
-            .get("days")
-            .is_some_and(|d| d.eq_ignore_ascii_case("all"))
-        {
-            return Ok((start.map(|s| s.timestamp()), end.map(|e| e.timestamp())));
-        }
-        let days = self.int("days", DEFAULT_DAYS, 1..=MAX_DAYS)?;
-        Ok(match (start, end) {
-            (Some(s), None) => (Some(s.timestamp()), Some(s.timestamp() + days * DAY)),
-            (None, Some(e)) => (Some(e.timestamp() - days * DAY), Some(e.timestamp())),
-            _ => {
-                let anchor = anchor(snapshot, tz);
-                (Some(anchor - days * DAY), Some(anchor))
-            }
-        })
-    }
-}
-
-/// What a layer request sees of the data: the snapshot it reads, its filter, the anchor its
-/// overdue counts are measured at, and the version keying its cached response.
-pub struct Scope {
-    pub snapshot: std::sync::Arc<IndexSnapshot>,
-    pub filter: Filter,
-    pub as_of: i64,
-    pub version: u64,
-}
-
-impl Params {
-    /// The [`Scope`] of this query on the app's current index.
-    pub fn scope(&self, app: &crate::app::App) -> Result<Scope, ApiError> {
-        let snapshot = app.index.snapshot();
-        let tz = app.config.timezone;
-        let filter = self.filter(&snapshot, &app.catalog, tz)?;
-        let as_of = anchor(&snapshot, tz);
-        let version = data_version(&snapshot, &filter.codes, as_of);
+    /// The [`Scope`] of this query on the city's current index.
+    pub fn scope(&self, city: &City) -> Result<Scope, ApiError> {
+        let snapshot = city.index.snapshot();
+        let as_of = day_anchor(snapshot.newest_requested(), city.config.timezone);
+        let selection = self.selection(&snapshot, city, as_of)?;
+        let version = data_version(&snapshot, &selection.codes, as_of);
         Ok(Scope {
             snapshot,
-            filter,
+            selection,
             as_of,
             version,
         })
     }
 }
 
-/// The anchor of default windows and of overdue counts: the end (23:59:59, city time) of
-/// the day of the newest request in the data (today when there is none). An imported history
-/// shows up on first look, and the anchor moves once a day rather than with every request,
-/// so new requests of one type leave the other types' layers cached.
-pub fn anchor(snapshot: &IndexSnapshot, tz: Tz) -> i64 {
-    let newest = snapshot
-        .newest_requested()
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .unwrap_or_else(Utc::now);
-    let day = newest.with_timezone(&tz).date_naive();
-    day.and_hms_opt(23, 59, 59)
-        .and_then(|t| tz.from_local_datetime(&t).latest())
-        .map_or(newest.timestamp(), |t| t.timestamp())
+/// What a layer request sees of the data: the snapshot it reads, its selection, the anchor
+/// its overdue counts are measured at, and the version keying its cached response.
+pub struct Scope {
+    pub snapshot: Arc<IndexSnapshot>,
+    pub selection: Selection,
+    pub as_of: i64,
+    pub version: u64,
 }
 
 /// What a layer of `codes` (every type when empty) depends on in the data: those types'
@@ -246,8 +191,107 @@ pub fn data_version(snapshot: &IndexSnapshot, codes: &[String], anchor: i64) -> 
     h.finish()
 }
 
-/// RFC 3339 in the city's zone, or `None`.
-pub fn local_time(t: Option<i64>, tz: Tz) -> Option<String> {
-    t.and_then(|s| DateTime::from_timestamp(s, 0))
-        .map(|t| super::open311::format_time(t, tz))
+/// Reads a datetime parameter with the core's one parser ([`crate::time`]).
+pub fn datetime(field: &str, text: &str, tz: Tz, bound: Bound) -> Result<DateTime<Utc>, ApiError> {
+    parse_bound(text, tz, bound).map_err(|e| {
+        ApiError::bad(
+            field,
+            format!(
+                "{text:?} is not a W3C datetime such as 2026-03-01T12:00:00-05:00 or a date ({})",
+                e.reason
+            ),
+        )
+    })
+}
+
+/// Reads `minLon,minLat,maxLon,maxLat`.
+pub fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            ApiError::bad(
+                "bbox",
+                format!("{text:?} is not four numbers minLon,minLat,maxLon,maxLat"),
+            )
+        })?;
+    let [a, b, c, d]: [f64; 4] = numbers.try_into().map_err(|v: Vec<f64>| {
+        ApiError::bad(
+            "bbox",
+            format!(
+                "needs 4 numbers minLon,minLat,maxLon,maxLat, got {}",
+                v.len()
+            ),
+        )
+    })?;
+    crate::config::Extent::from_array([a, b, c, d])
+        .map_err(|reason| ApiError::bad("bbox", reason))?;
+    Ok([a, b, c, d])
+}
+
+/// A coordinate: a finite number within ±`limit` (degrees), or `None` when blank.
+pub fn coordinate(text: Option<&str>, name: &str, limit: f64) -> Result<Option<f64>, ApiError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let value: f64 = text
+        .parse()
+        .map_err(|_| ApiError::bad(name, format!("{text:?} is not a number")))?;
+    if !value.is_finite() {
+        return Err(ApiError::bad(
+            name,
+            format!("{text:?} is not a finite number"),
+        ));
+    }
+    if value.abs() > limit {
+        return Err(ApiError::bad(
+            name,
+            format!("{value} is out of range (-{limit} to {limit})"),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// Decodes `application/x-www-form-urlencoded` text (a query string or a POST body; `what`
+/// names it in errors): names or values that are not UTF-8 once percent-decoded are refused
+/// (a decoder would silently replace the bytes), and so is a name given twice.
+pub fn form_pairs(text: &str, what: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    check_form_utf8(text)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
+        .map_err(|e| ApiError::bad(what, format!("not a valid {what} string: {e}")))?;
+    let mut map = BTreeMap::new();
+    for (k, v) in pairs {
+        if map.contains_key(&k) {
+            return Err(ApiError::bad(k, "given more than once"));
+        }
+        map.insert(k, v);
+    }
+    Ok(map)
+}
+
+fn check_form_utf8(text: &str) -> Result<(), ApiError> {
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name_bytes = percent_decode(name);
+        let field = String::from_utf8_lossy(&name_bytes).into_owned();
+        if std::str::from_utf8(&name_bytes).is_err() {
+            return Err(ApiError::bad(
+                field,
+                "the parameter name is not valid UTF-8",
+            ));
+        }
+        if std::str::from_utf8(&percent_decode(value)).is_err() {
+            return Err(ApiError::bad(
+                field,
+                "is not valid UTF-8 once percent-decoded",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `application/x-www-form-urlencoded` decoding of one name or value to bytes.
+fn percent_decode(text: &str) -> Vec<u8> {
+    percent_encoding::percent_decode_str(&text.replace('+', " ")).collect()
 }

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::Problem;
-use super::{ApiError, AppState};
+use super::{ApiError, ServerState};
 use crate::index::IndexSnapshot;
 
 /// GeoJSON's media type (RFC 7946).
@@ -313,7 +313,7 @@ pub fn cache_key(route: &str, raw: &Option<String>) -> String {
 /// [`super::params::data_version`] and [`ResponseCache`] for how long an older version is
 /// still served). `key` must identify everything else the body depends on.
 pub async fn cached<F>(
-    state: &AppState,
+    state: &ServerState,
     work: Work,
     snapshot: Arc<IndexSnapshot>,
     key: String,
@@ -322,7 +322,7 @@ pub async fn cached<F>(
     render: F,
 ) -> Result<Response, Problem>
 where
-    F: FnOnce(&AppState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
+    F: FnOnce(&ServerState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
 {
     let slot = match state.responses.lookup(&key, version, Instant::now()) {
         Lookup::Ready(hit) => return Ok(hit.respond(request)),
@@ -344,7 +344,7 @@ where
 
 /// One rendering of a cache entry.
 struct Rendering {
-    state: AppState,
+    state: ServerState,
     work: Work,
     snapshot: Arc<IndexSnapshot>,
     guard: PendingGuard,
@@ -352,7 +352,7 @@ struct Rendering {
 
 impl Rendering {
     fn new(
-        state: &AppState,
+        state: &ServerState,
         work: Work,
         snapshot: Arc<IndexSnapshot>,
         key: String,
@@ -374,7 +374,7 @@ impl Rendering {
     /// Waits for a permit, renders on a blocking thread and stores the result.
     async fn run<F>(self, render: F) -> Result<Arc<Rendered>, ApiError>
     where
-        F: FnOnce(&AppState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
+        F: FnOnce(&ServerState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
     {
         // Uncached layers are CPU work: a bounded number render at once, so a crawler asking
         // for endless distinct boxes queues (then gets 503) instead of starving everyone.
@@ -387,7 +387,7 @@ impl Rendering {
             .map_err(|_| {
                 ApiError::Busy("the server is busy computing layers; retry shortly".into())
             })?
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(ApiError::internal("waiting for a renderer"))?;
         let Rendering {
             state,
             snapshot,
@@ -411,7 +411,7 @@ impl Rendering {
             Ok::<_, ApiError>(rendered)
         })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::internal("rendering a layer"))?
     }
 }
 

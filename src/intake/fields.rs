@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::columns::{ColumnMap, Role};
-use super::datetime::parse_datetime;
 use crate::model::{RawRequest, RowError, SourceLocation, Status};
+use crate::time::parse_datetime;
 
 /// Reason used when a numeric field does not parse.
 pub const NOT_A_NUMBER: &str = "not a number";

@@ -15,7 +15,6 @@
 pub mod accept;
 pub mod columns;
 mod csv_source;
-pub mod datetime;
 pub mod fields;
 mod json_source;
 #[cfg(test)]

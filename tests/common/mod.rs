@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use hotspot::app::App;
+use hotspot::city::City;
 use hotspot::config::Config;
 
 pub const API_KEY: &str = "test-key-123456";
@@ -47,7 +47,7 @@ pub fn test_config(dir: &Path) -> PathBuf {
 /// A running server; aborted when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
-    pub app: Arc<App>,
+    pub city: Arc<City>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -63,22 +63,22 @@ impl Drop for TestServer {
     }
 }
 
-/// Opens the app on `data` with the test config and serves it on 127.0.0.1 (free port).
+/// Opens the city on `data` with the test config and serves it on 127.0.0.1 (free port).
 pub async fn start(data: &Path) -> TestServer {
     let config = Config::load(&test_config(data)).unwrap();
-    serve(App::open(config, data).unwrap()).await
+    serve(City::open(config, data).unwrap()).await
 }
 
-/// Serves `app` on 127.0.0.1 (free port).
-pub async fn serve(app: App) -> TestServer {
-    let app = Arc::new(app);
+/// Serves `city` on 127.0.0.1 (free port).
+pub async fn serve(city: City) -> TestServer {
+    let city = Arc::new(city);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = hotspot::api::router(Arc::clone(&app));
+    let router = hotspot::api::router(Arc::clone(&city));
     let task = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
-    TestServer { addr, app, task }
+    TestServer { addr, city, task }
 }
 
 /// Form fields of a valid POST (a streetlight in Chicago).
@@ -99,9 +99,9 @@ pub const DEMO_KEY: &str = "demo-key-riverton-311";
 /// Opens the bundled demo city (seeded with its year of requests) on `data` and serves it.
 pub async fn start_demo(data: &Path) -> TestServer {
     let config = Config::demo().unwrap();
-    let app = App::open(config, data).unwrap();
-    app.seed_demo_if_empty().unwrap();
-    serve(app).await
+    let city = City::open(config, data).unwrap();
+    city.seed_demo_if_empty().unwrap();
+    serve(city).await
 }
 
 /// Starts `hotspot serve` on a free port and returns it with the base URL.

@@ -1,4 +1,5 @@
-//! Date/time parsing for the many spellings 311 exports use.
+//! Time: the one datetime parser (sources, CLI and HTTP parameters alike), its daylight-saving
+//! policy, the day anchor of default windows, and formatting in the city's zone.
 //!
 //! Accepted, in this order:
 //! - epoch numbers: milliseconds for values in [1e11, 1e14), seconds for [1e8, 1e11);
@@ -11,10 +12,14 @@
 //!
 //! Results outside the years 1900..=2200 are refused (a two-digit year is a typo, not 0022).
 //!
-//! Local times that happen twice (the hour after DST ends) take the **earliest** instant;
-//! local times that never happen (the hour skipped when DST starts) are read with the UTC
-//! offset in force just before the gap, which moves them later by the gap's length
-//! (2:30 on a spring-forward night becomes 3:30 daylight time), as `java.time` does.
+//! **Daylight-saving policy** (one for every caller): local times that happen twice (the hour
+//! after DST ends) take the **earliest** instant; local times that never happen (the hour
+//! skipped when DST starts) are read with the UTC offset in force just before the gap, which
+//! moves them later by the gap's length (2:30 on a spring-forward night becomes 3:30 daylight
+//! time), as `java.time` does.
+//!
+//! A bare date as the **end** of a window ([`parse_bound`] with [`Bound::End`]) means the last
+//! second of that day (23:59:59 local), so `end=2026-03-01` includes the whole day.
 
 use chrono::{
     DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
@@ -79,6 +84,65 @@ pub fn parse_datetime(text: &str, tz: Tz) -> Result<DateTime<Utc>, DateTimeError
     } else {
         Err(fail("year outside 1900..=2200"))
     }
+}
+
+/// Which end of a time window a parameter gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// A bare date means its first second (00:00:00 local).
+    Start,
+    /// A bare date means its last second (23:59:59 local).
+    End,
+}
+
+/// Parses a window bound: as [`parse_datetime`], except that a bare date given as
+/// [`Bound::End`] means the end of that day.
+pub fn parse_bound(text: &str, tz: Tz, bound: Bound) -> Result<DateTime<Utc>, DateTimeError> {
+    let s = text.trim();
+    if bound == Bound::End {
+        if let Some(day) = DATE_ONLY
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+        {
+            let last = day
+                .and_hms_opt(23, 59, 59)
+                .expect("23:59:59 is a valid time");
+            return resolve_local(last, tz).ok_or(DateTimeError {
+                value: text.to_string(),
+                reason: "local time cannot be placed in the time zone",
+            });
+        }
+    }
+    parse_datetime(text, tz)
+}
+
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+
+/// The anchor of default windows and of overdue counts: the end (23:59:59, city time) of the
+/// day of `newest` (unix seconds; the newest request in the data), or of today when there is
+/// none. An imported history shows up on first look, and the anchor moves once a day rather
+/// than with every request.
+pub fn day_anchor(newest: Option<i64>, tz: Tz) -> i64 {
+    let newest = newest
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(Utc::now);
+    let day = newest.with_timezone(&tz).date_naive();
+    day.and_hms_opt(23, 59, 59)
+        .and_then(|t| tz.from_local_datetime(&t).latest())
+        .map_or(newest.timestamp(), |t| t.timestamp())
+}
+
+/// RFC 3339 with the city's offset, to the second.
+pub fn format_local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// Unix seconds as RFC 3339 in the city's zone, or `None`.
+pub fn local_time(t: Option<i64>, tz: Tz) -> Option<String> {
+    t.and_then(|s| DateTime::from_timestamp(s, 0))
+        .map(|t| format_local(t, tz))
 }
 
 /// Years outside this range are typos (`3/12/22` read as year 22), not 311 requests.
@@ -226,5 +290,36 @@ mod tests {
             assert_eq!(err.value, input);
             assert!(err.to_string().contains(&format!("{input:?}")), "{err}");
         }
+    }
+
+    #[test]
+    fn end_bound_of_a_bare_date_is_the_last_second_of_that_day() {
+        use chrono_tz::America::New_York;
+        let end = parse_bound("2024-07-04", New_York, Bound::End).unwrap();
+        assert_eq!(end, utc("2024-07-05T03:59:59Z"));
+        let start = parse_bound("2024-07-04", New_York, Bound::Start).unwrap();
+        assert_eq!(start, utc("2024-07-04T04:00:00Z"));
+        // a full datetime is the same either way; DST gaps follow the one policy
+        for bound in [Bound::Start, Bound::End] {
+            assert_eq!(
+                parse_bound("2024-03-10 02:30", New_York, bound).unwrap(),
+                utc("2024-03-10T07:30:00Z")
+            );
+        }
+        assert!(parse_bound("2026-02-30", New_York, Bound::End).is_err());
+    }
+
+    #[test]
+    fn day_anchor_is_the_end_of_the_newest_day_in_the_city() {
+        use chrono_tz::America::New_York;
+        let newest = utc("2024-07-04T20:00:00Z").timestamp(); // 16:00 in New York
+        assert_eq!(
+            day_anchor(Some(newest), New_York),
+            utc("2024-07-05T03:59:59Z").timestamp()
+        );
+        assert_eq!(
+            local_time(Some(newest), New_York).as_deref(),
+            Some("2024-07-04T16:00:00-04:00")
+        );
     }
 }

@@ -1,0 +1,334 @@
+//! Renderings of hot-spot reports and layers: RFC 7946 GeoJSON (counter-clockwise exteriors,
+//! 6 decimals) and CSV (work lists, repeat places, Gi* cells, DBSCAN labels). The HTTP layer
+//! uses the same helpers for its own layers.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
+use serde_json::json;
+
+use super::report::{
+    rfc3339_utc, Area, AreaDetail, HotspotReport, ReportDetail, WORK_LIST_COLUMNS,
+};
+use super::HotspotError;
+use crate::analysis::{DbscanResult, GiStarResult, Region};
+use crate::methods::Method;
+
+impl HotspotReport {
+    /// RFC 7946 FeatureCollection: the ranked areas first (in rank order, with SLA and
+    /// priority properties), then cold regions and Gi* cells; the parameters used are the
+    /// foreign member `parameters`.
+    pub fn to_geojson(&self) -> FeatureCollection {
+        let mut features: Vec<geojson::Feature> = self.areas.iter().map(area_feature).collect();
+        if let ReportDetail::Gistar {
+            result,
+            cold_regions,
+        } = &self.detail
+        {
+            let rest = gistar_geojson(result, cold_regions);
+            // gistar_geojson puts cells first, then the (cold) regions: regions before cells
+            let (cells, regions): (Vec<_>, Vec<_>) = rest.features.into_iter().partition(|f| {
+                f.properties
+                    .as_ref()
+                    .and_then(|p| p.get("kind"))
+                    .is_some_and(|k| k == "cell")
+            });
+            for mut f in regions {
+                if let Some(p) = f.properties.as_mut() {
+                    p.insert("rank".into(), serde_json::Value::Null);
+                }
+                features.push(f);
+            }
+            features.extend(cells);
+        }
+        let mut fc = collection(features);
+        let mut members = JsonObject::new();
+        members.insert("parameters".into(), self.parameters.to_json());
+        fc.foreign_members = Some(members);
+        fc
+    }
+
+    /// The work list: every open request of every area, areas in rank order, each area's
+    /// requests most overdue first, then oldest first. Columns: [`WORK_LIST_COLUMNS`];
+    /// datetimes RFC 3339 in `tz`; `days_overdue` with one decimal, empty when not overdue.
+    pub fn write_work_list_csv(
+        &self,
+        out: &mut dyn Write,
+        tz: chrono_tz::Tz,
+    ) -> Result<(), HotspotError> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(WORK_LIST_COLUMNS).map_err(csv_io)?;
+        let time = |t: Option<i64>| {
+            t.and_then(|t| tz.timestamp_opt(t, 0).single())
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default()
+        };
+        for a in &self.areas {
+            for item in &a.work {
+                w.write_record([
+                    a.rank.to_string(),
+                    a.id.clone(),
+                    item.id.to_string(),
+                    item.service_code.to_string(),
+                    item.status.as_str().to_string(),
+                    time(item.requested),
+                    time(item.expected),
+                    item.days_overdue
+                        .map(|d| format!("{d:.1}"))
+                        .unwrap_or_default(),
+                    item.address.as_deref().unwrap_or("").to_string(),
+                    format!("{:.6}", item.lat),
+                    format!("{:.6}", item.lon),
+                ])
+                .map_err(csv_io)?;
+            }
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    /// Repeat places as CSV: `rank,address,lat,lon,requests,distinct_types,types,open,overdue,first,last`
+    /// (`types` = `code:count` joined by `;`, most first; `first`/`last` RFC 3339 in `tz`;
+    /// `address` empty for places keyed by location). Other methods write their areas the
+    /// same way (address = the area id).
+    pub fn write_repeats_csv(
+        &self,
+        out: &mut dyn Write,
+        tz: chrono_tz::Tz,
+    ) -> Result<(), HotspotError> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(Method::Repeats.spec().columns)
+            .map_err(csv_io)?;
+        let time = |t: Option<i64>| {
+            t.and_then(|t| tz.timestamp_opt(t, 0).single())
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default()
+        };
+        for a in &self.areas {
+            let (address, first, last) = match &a.detail {
+                AreaDetail::Repeat {
+                    address,
+                    first,
+                    last,
+                    ..
+                } => (address.clone().unwrap_or_default(), *first, *last),
+                _ => (a.id.clone(), None, None),
+            };
+            w.write_record([
+                a.rank.to_string(),
+                address,
+                format!("{:.6}", a.centroid.y()),
+                format!("{:.6}", a.centroid.x()),
+                a.sla.requests.to_string(),
+                a.types.len().to_string(),
+                a.types
+                    .iter()
+                    .map(|(c, n)| format!("{c}:{n}"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                a.sla.open.to_string(),
+                a.sla.overdue.to_string(),
+                time(first),
+                time(last),
+            ])
+            .map_err(csv_io)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+}
+
+fn area_feature(a: &Area) -> geojson::Feature {
+    let geometry = match &a.geometry {
+        geo::Geometry::MultiPolygon(mp) => multipolygon(mp),
+        geo::Geometry::Polygon(p) => multipolygon(&geo::MultiPolygon(vec![p.clone()])),
+        geo::Geometry::Point(p) => GeometryValue::Point {
+            coordinates: pos(p.x(), p.y()),
+        },
+        other => multipolygon(&geo::MultiPolygon(
+            geo::BoundingRect::bounding_rect(other)
+                .map(|r| vec![r.to_polygon()])
+                .unwrap_or_default(),
+        )),
+    };
+    let opt = |v: Option<f64>| v.map(|d| (d * 10.0).round() / 10.0);
+    let mut props = json!({
+        "kind": a.kind.as_str(),
+        "rank": a.rank,
+        "id": a.id,
+        "count": a.sla.requests,
+        "open": a.sla.open,
+        "overdue": a.sla.overdue,
+        "late": a.sla.late,
+        "share_overdue": (a.sla.share_overdue * 1000.0).round() / 1000.0,
+        "oldest_open_days": opt(a.sla.oldest_open_days),
+        "median_days_to_close": opt(a.sla.median_days_to_close),
+        "significance": round(a.significance),
+        "priority_reason": a.priority_reason,
+        "types": a.types.iter().map(|(c, n)| json!({"service_code": c, "count": n})).collect::<Vec<_>>(),
+        "top_addresses": a.top_addresses.iter().map(|(s, n)| json!({"address": s, "count": n})).collect::<Vec<_>>(),
+        "centroid": [round(a.centroid.x()), round(a.centroid.y())],
+    });
+    let m = props.as_object_mut().expect("object");
+    match &a.detail {
+        AreaDetail::HotRegion { cells, max_abs_z } => {
+            m.insert("cells".into(), json!(cells));
+            m.insert("max_abs_z".into(), json!(round(*max_abs_z)));
+        }
+        AreaDetail::Cluster {
+            cluster,
+            core_count,
+            area_ha,
+        } => {
+            m.insert("cluster".into(), json!(cluster));
+            m.insert("core_count".into(), json!(core_count));
+            m.insert("area_ha".into(), json!((area_ha * 100.0).round() / 100.0));
+            m.insert("requests_per_ha".into(), json!(round(a.significance)));
+        }
+        AreaDetail::Repeat {
+            address,
+            first,
+            last,
+            ..
+        } => {
+            m.insert("address".into(), json!(address));
+            m.insert("distinct_types".into(), json!(a.types.len()));
+            m.insert("recurring_types".into(), json!(a.significance));
+            m.insert("first".into(), json!(first.and_then(rfc3339_utc)));
+            m.insert("last".into(), json!(last.and_then(rfc3339_utc)));
+        }
+    }
+    feature(geometry, props)
+}
+
+/// `h3,count,z,p,bin`, one row per study-area cell.
+pub fn write_gistar_csv(result: &GiStarResult, out: &mut dyn Write) -> Result<(), HotspotError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(Method::Gistar.spec().columns)
+        .map_err(csv_io)?;
+    for c in &result.cells {
+        w.write_record([
+            c.cell.to_string(),
+            c.count.to_string(),
+            format!("{:.6}", c.z),
+            format!("{:.6e}", c.p),
+            c.bin.to_string(),
+        ])
+        .map_err(csv_io)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `service_request_id,cluster`, one row per request: `ids` labelled by `result` (same
+/// order; −1 = noise).
+pub fn write_dbscan_csv(
+    ids: &[Arc<str>],
+    result: &DbscanResult,
+    out: &mut dyn Write,
+) -> Result<(), HotspotError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(Method::Dbscan.spec().columns)
+        .map_err(csv_io)?;
+    for (id, label) in ids.iter().zip(&result.labels) {
+        w.write_record([id.as_ref(), &label.to_string()])
+            .map_err(csv_io)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn csv_io(e: csv::Error) -> HotspotError {
+    HotspotError::Io(std::io::Error::other(e))
+}
+
+/// An H3 cell's boundary as a closed, counter-clockwise GeoJSON ring.
+pub fn cell_ring(cell: h3o::CellIndex) -> Vec<Position> {
+    let boundary = cell.boundary();
+    boundary
+        .iter()
+        .chain(boundary.iter().take(1))
+        .map(|ll| pos(ll.lng(), ll.lat()))
+        .collect()
+}
+
+/// Gi* cells (kind `cell`) and dissolved regions (kind `hot_region` / `cold_region`) as GeoJSON.
+pub fn gistar_geojson(result: &GiStarResult, regions: &[Region]) -> FeatureCollection {
+    let mut features: Vec<Feature> = result
+        .cells
+        .iter()
+        .map(|c| {
+            feature(
+                GeometryValue::Polygon {
+                    coordinates: vec![cell_ring(c.cell)],
+                },
+                json!({"kind": "cell", "h3": c.cell.to_string(), "count": c.count, "z": round(c.z),
+                       "p": c.p, "bin": c.bin, "neighbours": c.neighbours}),
+            )
+        })
+        .collect();
+    for (i, r) in regions.iter().enumerate() {
+        let kind = match r.kind {
+            crate::analysis::RegionKind::Hot => "hot_region",
+            crate::analysis::RegionKind::Cold => "cold_region",
+        };
+        features.push(feature(
+            multipolygon(&r.geometry),
+            json!({"kind": kind, "rank": i + 1, "cells": r.cells.len(), "count": r.total_count,
+                   "max_abs_z": round(r.max_abs_z),
+                   "centroid": [round(r.centroid.x()), round(r.centroid.y())]}),
+        ));
+    }
+    collection(features)
+}
+
+/// Rounds to 6 decimals (about 0.1 m), the precision of every rendering.
+pub fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// A GeoJSON position with 6 decimals.
+pub fn pos(x: f64, y: f64) -> Position {
+    Position::from(vec![round(x), round(y)])
+}
+
+/// RFC 7946 polygons: counter-clockwise exteriors, clockwise holes, 6 decimals.
+pub fn multipolygon(mp: &geo::MultiPolygon<f64>) -> GeometryValue {
+    use geo::orient::{Direction, Orient};
+    let mp = mp.orient(Direction::Default);
+    let ring = |ls: &geo::LineString<f64>| ls.coords().map(|c| pos(c.x, c.y)).collect::<Vec<_>>();
+    GeometryValue::MultiPolygon {
+        coordinates: mp
+            .iter()
+            .map(|p| {
+                std::iter::once(ring(p.exterior()))
+                    .chain(p.interiors().iter().map(ring))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// A feature with this geometry and properties (a JSON object).
+pub fn feature(value: GeometryValue, properties: serde_json::Value) -> Feature {
+    let properties: Option<JsonObject> = match properties {
+        serde_json::Value::Object(o) => Some(o),
+        _ => None,
+    };
+    Feature {
+        geometry: Some(Geometry::new(value)),
+        properties,
+        ..Default::default()
+    }
+}
+
+/// A feature collection without a bbox or foreign members.
+pub fn collection(features: Vec<Feature>) -> FeatureCollection {
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }
+}

@@ -1,0 +1,713 @@
+//! The method table: every way the map and the CLI look at requests, described once.
+//!
+//! Each [`MethodSpec`] gives a method's name and aliases, its label and plain-words
+//! description, its parameters with default, minimum and maximum ([`ParamSpec`]), what it
+//! ranks, its legend and its CSV columns. The table drives CLI parsing and help, HTTP
+//! validation, the `/api/v1/layers` advertisement ([`advertise`]) and, through that, the map's
+//! method menu, defaults, legend and limits.
+//!
+//! Analysis methods ([`Method`]) produce ranked reports (`hotspot hotspots`,
+//! `hotspots.geojson`, `repeats.geojson`); views (`hexbins`, `points`) only draw requests.
+
+use serde_json::{json, Value};
+
+use crate::analysis::defaults::{
+    AUTO_RES_MAX, AUTO_RES_MIN, AUTO_RES_MIN_MEDIAN, DEFAULT_EPS_M, DEFAULT_MIN_POINTS,
+};
+use crate::analysis::repeats::DEFAULT_MIN_REQUESTS;
+
+/// An analysis method (a ranked report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Getis-Ord Gi* on H3 cells with FDR-corrected confidence bins.
+    Gistar,
+    /// DBSCAN clusters of request points.
+    Dbscan,
+    /// Places (normalized addresses) with repeated requests.
+    Repeats,
+}
+
+impl Method {
+    /// The CLI and API spelling: `gistar`, `dbscan`, `repeats`.
+    pub fn as_str(self) -> &'static str {
+        self.spec().id
+    }
+
+    /// The method's row of the table.
+    pub fn spec(self) -> &'static MethodSpec {
+        METHODS
+            .iter()
+            .find(|m| m.analysis == Some(self))
+            .expect("every analysis method has a row in METHODS")
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = ParamError;
+    /// An analysis method by id or alias, case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let spec = lookup(s)
+            .filter(|m| m.analysis.is_some())
+            .ok_or_else(|| ParamError {
+                name: "method",
+                reason: format!(
+                    "{s:?} is not an analysis method (expected {})",
+                    names(METHODS.iter().filter(|m| m.analysis.is_some()))
+                ),
+            })?;
+        Ok(spec.analysis.expect("filtered"))
+    }
+}
+
+/// A parameter that does not fit its row of the table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct ParamError {
+    /// The parameter, as the API spells it (the CLI option is `--` and dashes).
+    pub name: &'static str,
+    pub reason: String,
+}
+
+/// What values a parameter takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// A whole number from `min` to `max`.
+    Integer,
+    /// A finite number from `min` to `max`.
+    Number,
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`).
+    Flag,
+}
+
+/// A parameter's value when none is given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamDefault {
+    Number(f64),
+    Flag(bool),
+    /// Chosen from the data by this rule.
+    Auto(&'static str),
+    /// The city config's `h3_resolution`.
+    CityResolution,
+}
+
+/// One parameter of a method.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamSpec {
+    /// The API name (`eps_m`); the CLI option is `--eps-m`.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub help: &'static str,
+    pub kind: ParamKind,
+    pub default: ParamDefault,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// A legend class: a value of the layer's `property` (or none), its words and colour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LegendClass {
+    pub value: Option<i64>,
+    pub label: &'static str,
+    pub color: &'static str,
+}
+
+/// How a method's layer is read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Legend {
+    pub title: &'static str,
+    /// The feature property the classes or the ramp are of.
+    pub property: Option<&'static str>,
+    pub classes: &'static [LegendClass],
+    /// A sequential colour ramp (low to high) for counts, when the layer is shaded by one.
+    pub ramp: &'static [&'static str],
+    pub note: Option<&'static str>,
+}
+
+/// One row of the method table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MethodSpec {
+    /// The CLI and API name.
+    pub id: &'static str,
+    /// Other accepted spellings.
+    pub aliases: &'static [&'static str],
+    pub label: &'static str,
+    pub description: &'static str,
+    /// The analysis it runs; `None` for views.
+    pub analysis: Option<Method>,
+    /// The layer under `/api/v1/` that shows it, and the fixed query it needs.
+    pub layer: &'static str,
+    pub layer_query: &'static [(&'static str, &'static str)],
+    /// What its ranked list holds (`None`: nothing ranked by priority).
+    pub ranks: Option<&'static str>,
+    /// Whether `/api/v1/worklist.csv?method=ID` serves its work list.
+    pub work_list: bool,
+    pub params: &'static [ParamSpec],
+    pub legend: Legend,
+    /// The columns of `hotspot hotspots --format csv` (analysis methods).
+    pub columns: &'static [&'static str],
+}
+
+/// The sequential ramp of densities (hex bins, choropleths).
+pub const RAMP: &[&str] = &["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];
+
+const RES_RULE: &str = "the finest of 7-10 at which the median non-empty cell holds 3+ requests";
+
+/// Gi*: the H3 resolution of the cells.
+pub const RES: ParamSpec = ParamSpec {
+    name: "res",
+    label: "H3 resolution",
+    help: "H3 resolution of the Gi* cells (5 coarse ... 11 fine); default: chosen from the data",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Auto(RES_RULE),
+    min: 5.0,
+    max: 11.0,
+};
+/// Gi*: the neighbourhood ring.
+pub const K: ParamSpec = ParamSpec {
+    name: "k",
+    label: "Neighbour rings",
+    help: "Neighbourhood ring of Gi* in grid steps (1 = a cell and its six neighbours)",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Number(1.0),
+    min: 1.0,
+    max: 5.0,
+};
+/// Gi*: Benjamini-Hochberg FDR.
+pub const FDR: ParamSpec = ParamSpec {
+    name: "fdr",
+    label: "False discovery rate correction",
+    help: "Confidence bins with Benjamini-Hochberg FDR correction (false: plain p-values)",
+    kind: ParamKind::Flag,
+    default: ParamDefault::Flag(true),
+    min: 0.0,
+    max: 1.0,
+};
+/// DBSCAN: the radius.
+pub const EPS_M: ParamSpec = ParamSpec {
+    name: "eps_m",
+    label: "Radius (m)",
+    help: "DBSCAN neighbourhood radius in metres",
+    kind: ParamKind::Number,
+    default: ParamDefault::Number(DEFAULT_EPS_M),
+    min: 1.0,
+    max: 5_000.0,
+};
+/// DBSCAN: the core-point threshold.
+pub const MIN_POINTS: ParamSpec = ParamSpec {
+    name: "min_points",
+    label: "Requests for a core point",
+    help: "DBSCAN neighbours (the request itself included) that make a core point",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Number(DEFAULT_MIN_POINTS as f64),
+    min: 1.0,
+    max: 1_000.0,
+};
+/// Repeats: requests a place needs.
+pub const MIN_REQUESTS: ParamSpec = ParamSpec {
+    name: "min_requests",
+    label: "Requests at a place",
+    help: "Requests an address needs to be reported as a repeat address",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Number(DEFAULT_MIN_REQUESTS as f64),
+    min: 2.0,
+    max: 1_000.0,
+};
+/// Hex bins: the H3 resolution.
+pub const HEX_RES: ParamSpec = ParamSpec {
+    name: "res",
+    label: "H3 resolution",
+    help: "H3 resolution of the hexagons (4 coarse ... 12 fine); default: the city's h3_resolution",
+    kind: ParamKind::Integer,
+    default: ParamDefault::CityResolution,
+    min: 4.0,
+    max: 12.0,
+};
+/// Points: requests per page.
+pub const LIMIT: ParamSpec = ParamSpec {
+    name: "limit",
+    label: "Requests per page",
+    help: "Request points per page of requests.geojson (newest first)",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Number(2_000.0),
+    min: 1.0,
+    max: 10_000.0,
+};
+
+const GISTAR_CLASSES: &[LegendClass] = &[
+    class(3, "Hot spot, 99% confidence", "#d73027"),
+    class(2, "Hot spot, 95% confidence", "#fc8d59"),
+    class(1, "Hot spot, 90% confidence", "#fee090"),
+    class(0, "Not significant", "#f7f7f7"),
+    class(-1, "Cold spot, 90% confidence", "#e0f3f8"),
+    class(-2, "Cold spot, 95% confidence", "#91bfdb"),
+    class(-3, "Cold spot, 99% confidence", "#4575b4"),
+];
+
+const fn class(value: i64, label: &'static str, color: &'static str) -> LegendClass {
+    LegendClass {
+        value: Some(value),
+        label,
+        color,
+    }
+}
+
+const fn plain(label: &'static str, color: &'static str) -> LegendClass {
+    LegendClass {
+        value: None,
+        label,
+        color,
+    }
+}
+
+/// The table.
+pub const METHODS: &[MethodSpec] = &[
+    MethodSpec {
+        id: "gistar",
+        aliases: &["gi*", "gi"],
+        label: "Gi* hot spots",
+        description: "Getis-Ord Gi* on H3 cells: areas with more requests than chance would give, \
+                      FDR-corrected; hot-spot regions ranked by SLA priority",
+        analysis: Some(Method::Gistar),
+        layer: "hotspots.geojson",
+        layer_query: &[("method", "gistar")],
+        ranks: Some("significant hot spots (95%+)"),
+        work_list: true,
+        params: &[RES, K, FDR],
+        legend: Legend {
+            title: "Gi* hot and cold spots (FDR-corrected)",
+            property: Some("bin"),
+            classes: GISTAR_CLASSES,
+            ramp: &[],
+            note: None,
+        },
+        columns: &["h3", "count", "z", "p", "bin"],
+    },
+    MethodSpec {
+        id: "dbscan",
+        aliases: &["clusters"],
+        label: "Clusters (DBSCAN)",
+        description: "DBSCAN density clusters of request points (great-circle distance); \
+                      clusters ranked by SLA priority",
+        analysis: Some(Method::Dbscan),
+        layer: "hotspots.geojson",
+        layer_query: &[("method", "dbscan")],
+        ranks: Some("clusters"),
+        work_list: true,
+        params: &[EPS_M, MIN_POINTS],
+        legend: Legend {
+            title: "Clusters",
+            property: None,
+            classes: &[plain("DBSCAN cluster (hull of its requests)", "#d73027")],
+            ramp: &[],
+            note: None,
+        },
+        columns: &["service_request_id", "cluster"],
+    },
+    MethodSpec {
+        id: "hexbins",
+        aliases: &["hex"],
+        label: "Hex density",
+        description: "Requests counted per H3 hexagon",
+        analysis: None,
+        layer: "hexbins.geojson",
+        layer_query: &[],
+        ranks: Some("hexagons (most overdue, then busiest)"),
+        work_list: false,
+        params: &[HEX_RES],
+        legend: Legend {
+            title: "Requests per hexagon",
+            property: Some("count"),
+            classes: &[],
+            ramp: RAMP,
+            note: None,
+        },
+        columns: &[],
+    },
+    MethodSpec {
+        id: "points",
+        aliases: &[],
+        label: "Points",
+        description: "Each request where it was reported, newest first",
+        analysis: None,
+        layer: "requests.geojson",
+        layer_query: &[],
+        ranks: Some("overdue requests in view"),
+        work_list: false,
+        params: &[LIMIT],
+        legend: Legend {
+            title: "Requests",
+            property: None,
+            classes: &[
+                plain("overdue request", "#b2182b"),
+                plain("open request", "#ef8a62"),
+                plain("closed request", "#67a9cf"),
+            ],
+            ramp: &[],
+            note: None,
+        },
+        columns: &[],
+    },
+    MethodSpec {
+        id: "repeats",
+        aliases: &["repeat"],
+        label: "Repeat addresses",
+        description: "Addresses with repeated requests, ranked by how many types recur there",
+        analysis: Some(Method::Repeats),
+        layer: "repeats.geojson",
+        layer_query: &[],
+        ranks: Some("repeat addresses"),
+        work_list: false,
+        params: &[MIN_REQUESTS],
+        legend: Legend {
+            title: "Repeat addresses",
+            property: Some("distinct_types"),
+            classes: &[
+                class(1, "one type", "#fdae61"),
+                class(2, "two types", "#f46d43"),
+                class(3, "three or more types", "#a50026"),
+            ],
+            ramp: &[],
+            note: Some("Circle size: number of requests."),
+        },
+        columns: &[
+            "rank",
+            "address",
+            "lat",
+            "lon",
+            "requests",
+            "distinct_types",
+            "types",
+            "open",
+            "overdue",
+            "first",
+            "last",
+        ],
+    },
+];
+
+/// A method by id or alias, case-insensitively.
+pub fn lookup(name: &str) -> Option<&'static MethodSpec> {
+    let name = name.trim().to_ascii_lowercase();
+    METHODS
+        .iter()
+        .find(|m| m.id == name || m.aliases.contains(&name.as_str()))
+}
+
+fn names<'a>(specs: impl Iterator<Item = &'a MethodSpec>) -> String {
+    specs.map(|m| m.id).collect::<Vec<_>>().join(", ")
+}
+
+impl MethodSpec {
+    /// The parameter `name` of this method.
+    pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+impl ParamSpec {
+    /// Reads a whole number within the table's range.
+    pub fn integer(&self, text: &str) -> Result<i64, ParamError> {
+        let text = text.trim();
+        match text.parse::<i64>() {
+            Ok(n) if (self.min..=self.max).contains(&(n as f64)) => Ok(n),
+            _ => Err(self.error(format!(
+                "{text:?} is not a whole number from {} to {}",
+                self.min, self.max
+            ))),
+        }
+    }
+
+    /// Reads a finite number within the table's range.
+    pub fn number(&self, text: &str) -> Result<f64, ParamError> {
+        let text = text.trim();
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && (self.min..=self.max).contains(&x) => Ok(x),
+            _ => Err(self.error(format!(
+                "{text:?} is not a number from {} to {}",
+                self.min, self.max
+            ))),
+        }
+    }
+
+    /// Reads `true`/`false` (also 1/0, yes/no).
+    pub fn flag(&self, text: &str) -> Result<bool, ParamError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            other => Err(self.error(format!("{other:?} is not true or false"))),
+        }
+    }
+
+    /// Checks a value already parsed elsewhere (e.g. a library caller's) against the range.
+    pub fn check(&self, value: f64) -> Result<(), ParamError> {
+        if value.is_finite() && (self.min..=self.max).contains(&value) {
+            Ok(())
+        } else {
+            Err(self.error(format!(
+                "must be from {} to {}, got {value}",
+                self.min, self.max
+            )))
+        }
+    }
+
+    fn error(&self, reason: String) -> ParamError {
+        ParamError {
+            name: self.name,
+            reason,
+        }
+    }
+
+    /// The table's default as a number (`None`: chosen from the data or the city).
+    pub fn default_number(&self) -> Option<f64> {
+        match self.default {
+            ParamDefault::Number(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// `--help` text: the help, the range and the default.
+    pub fn cli_help(&self) -> String {
+        let default = match self.default {
+            ParamDefault::Number(x) => format!("default {x}"),
+            ParamDefault::Flag(b) => format!("default {b}"),
+            ParamDefault::Auto(rule) => format!("default: {rule}"),
+            ParamDefault::CityResolution => "default: the city's h3_resolution".into(),
+        };
+        match self.kind {
+            ParamKind::Flag => format!("{} ({default})", self.help),
+            _ => format!("{} ({} to {}; {default})", self.help, self.min, self.max),
+        }
+    }
+}
+
+/// The options of an analysis method, parsed against the table (`None`: the default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodOptions {
+    /// Gi* H3 resolution; `None` chooses it from the data.
+    pub res: Option<u8>,
+    /// Gi* neighbourhood ring.
+    pub k: u32,
+    /// Gi* bins with Benjamini-Hochberg FDR.
+    pub fdr: bool,
+    /// DBSCAN radius in metres (`None`: the default).
+    pub eps_m: Option<f64>,
+    /// DBSCAN core-point threshold, the point included (`None`: the default).
+    pub min_points: Option<usize>,
+    /// Repeats: requests a place needs (`None`: the default).
+    pub min_requests: Option<usize>,
+}
+
+impl Default for MethodOptions {
+    fn default() -> Self {
+        MethodOptions {
+            res: None,
+            k: 1,
+            fdr: true,
+            eps_m: None,
+            min_points: None,
+            min_requests: None,
+        }
+    }
+}
+
+impl MethodOptions {
+    /// Reads the options of `method` from `get(name)` (raw text of a given parameter). Only
+    /// the method's own parameters are read; the others keep their defaults.
+    pub fn parse<'a>(
+        method: Method,
+        get: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<MethodOptions, ParamError> {
+        let mut o = MethodOptions::default();
+        let spec = method.spec();
+        let given = |p: &ParamSpec| {
+            spec.param(p.name)
+                .is_some_and(|q| q == p)
+                .then(|| get(p.name))
+                .flatten()
+        };
+        if let Some(t) = given(&RES) {
+            o.res = Some(RES.integer(t)? as u8);
+        }
+        if let Some(t) = given(&K) {
+            o.k = K.integer(t)? as u32;
+        }
+        if let Some(t) = given(&FDR) {
+            o.fdr = FDR.flag(t)?;
+        }
+        if let Some(t) = given(&EPS_M) {
+            o.eps_m = Some(EPS_M.number(t)?);
+        }
+        if let Some(t) = given(&MIN_POINTS) {
+            o.min_points = Some(MIN_POINTS.integer(t)? as usize);
+        }
+        if let Some(t) = given(&MIN_REQUESTS) {
+            o.min_requests = Some(MIN_REQUESTS.integer(t)? as usize);
+        }
+        Ok(o)
+    }
+
+    /// Checks values set by a library caller against the table's ranges.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if let Some(r) = self.res {
+            RES.check(f64::from(r))?;
+        }
+        K.check(f64::from(self.k))?;
+        if let Some(e) = self.eps_m {
+            EPS_M.check(e)?;
+        }
+        if let Some(m) = self.min_points {
+            MIN_POINTS.check(m as f64)?;
+        }
+        if let Some(m) = self.min_requests {
+            MIN_REQUESTS.check(m as f64)?;
+        }
+        Ok(())
+    }
+
+    /// The DBSCAN radius in force.
+    pub fn eps_m_or_default(&self) -> f64 {
+        self.eps_m
+            .unwrap_or_else(|| EPS_M.default_number().expect("numeric default"))
+    }
+
+    /// The DBSCAN core-point threshold in force.
+    pub fn min_points_or_default(&self) -> usize {
+        self.min_points
+            .unwrap_or_else(|| MIN_POINTS.default_number().expect("numeric default") as usize)
+    }
+
+    /// The repeats threshold in force.
+    pub fn min_requests_or_default(&self) -> usize {
+        self.min_requests
+            .unwrap_or_else(|| MIN_REQUESTS.default_number().expect("numeric default") as usize)
+    }
+}
+
+/// The table as `/api/v1/layers` publishes it (`city_res`: the city's `h3_resolution`).
+pub fn advertise(city_res: u8) -> Value {
+    Value::Array(METHODS.iter().map(|m| method_json(m, city_res)).collect())
+}
+
+fn method_json(m: &MethodSpec, city_res: u8) -> Value {
+    let query: serde_json::Map<String, Value> = m
+        .layer_query
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    json!({
+        "id": m.id,
+        "aliases": m.aliases,
+        "label": m.label,
+        "description": m.description,
+        "analysis": m.analysis.is_some(),
+        "layer": m.layer,
+        "query": query,
+        "ranks": m.ranks,
+        "work_list": m.work_list,
+        "parameters": m.params.iter().map(|p| param_json(p, city_res)).collect::<Vec<_>>(),
+        "legend": {
+            "title": m.legend.title,
+            "property": m.legend.property,
+            "classes": m.legend.classes.iter().map(|c| json!({"value": c.value, "label": c.label, "color": c.color})).collect::<Vec<_>>(),
+            "ramp": m.legend.ramp,
+            "note": m.legend.note,
+        },
+        "columns": m.columns,
+    })
+}
+
+fn param_json(p: &ParamSpec, city_res: u8) -> Value {
+    let (default, rule) = match p.default {
+        ParamDefault::Number(x) => (json!(x), None),
+        ParamDefault::Flag(b) => (json!(b), None),
+        ParamDefault::Auto(rule) => (Value::Null, Some(rule)),
+        ParamDefault::CityResolution => (json!(city_res), None),
+    };
+    let kind = match p.kind {
+        ParamKind::Integer => "integer",
+        ParamKind::Number => "number",
+        ParamKind::Flag => "boolean",
+    };
+    let mut o = json!({"name": p.name, "label": p.label, "help": p.help, "kind": kind,
+                       "default": default, "rule": rule});
+    if p.kind != ParamKind::Flag {
+        o["min"] = json!(p.min);
+        o["max"] = json!(p.max);
+    }
+    o
+}
+
+/// The auto-resolution rule's constants, kept in step with [`RES_RULE`]'s words.
+const _: () = assert!(AUTO_RES_MIN == 7 && AUTO_RES_MAX == 10 && AUTO_RES_MIN_MEDIAN == 3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_analysis_method_and_alias_parses() {
+        for m in METHODS {
+            for name in std::iter::once(&m.id).chain(m.aliases) {
+                assert_eq!(lookup(name).map(|s| s.id), Some(m.id));
+                assert_eq!(name.to_uppercase().parse::<Method>().ok(), m.analysis);
+            }
+        }
+        assert_eq!("Gi*".parse::<Method>(), Ok(Method::Gistar));
+        let err = "hexbins".parse::<Method>().unwrap_err();
+        assert!(err.reason.contains("gistar, dbscan, repeats"), "{err}");
+    }
+
+    #[test]
+    fn options_follow_the_table() {
+        let get = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+        };
+        let o = MethodOptions::parse(
+            Method::Gistar,
+            get(&[("res", "8"), ("k", "2"), ("fdr", "no"), ("eps_m", "x")]),
+        )
+        .unwrap();
+        assert_eq!((o.res, o.k, o.fdr, o.eps_m), (Some(8), 2, false, None));
+        let e = MethodOptions::parse(Method::Gistar, get(&[("res", "99")])).unwrap_err();
+        assert_eq!(e.name, "res");
+        let e = MethodOptions::parse(Method::Dbscan, get(&[("eps_m", "NaN")])).unwrap_err();
+        assert_eq!(e.name, "eps_m");
+        let o = MethodOptions::parse(
+            Method::Dbscan,
+            get(&[("eps_m", "120"), ("min_points", "4")]),
+        )
+        .unwrap();
+        assert_eq!(
+            (o.eps_m_or_default(), o.min_points_or_default()),
+            (120.0, 4)
+        );
+        assert_eq!(MethodOptions::default().min_requests_or_default(), 3);
+        let bad = MethodOptions {
+            min_requests: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(bad.validate().unwrap_err().name, "min_requests");
+    }
+
+    #[test]
+    fn the_advertisement_lists_every_method_with_its_parameters() {
+        let ad = advertise(9);
+        let ids: Vec<&str> = ad
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["gistar", "dbscan", "hexbins", "points", "repeats"]);
+        assert_eq!(ad[0]["parameters"][0]["rule"], RES_RULE);
+        assert_eq!(ad[2]["parameters"][0]["default"], 9);
+        assert_eq!(ad[3]["parameters"][0]["max"], 10_000.0);
+        assert_eq!(ad[0]["legend"]["classes"].as_array().unwrap().len(), 7);
+    }
+}

@@ -295,8 +295,10 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         "min_requests" => args.min_requests.as_deref(),
         _ => None,
     };
-    let options = methods::MethodOptions::parse(args.method, raw)
-        .map_err(|e| anyhow::anyhow!("--{}: {}", e.name.replace('_', "-"), e.reason))?;
+    let options = methods::MethodOptions::parse(args.method, raw).map_err(|e| {
+        let option = e.name.replace('_', "-");
+        anyhow::anyhow!("invalid parameter {} (--{option}): {}", e.name, e.reason)
+    })?;
     let query = HotspotQuery {
         selection,
         method: args.method,

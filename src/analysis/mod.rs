@@ -133,6 +133,25 @@ pub(crate) mod testutil {
             .is_ok_and(|s| s.success())
     }
 
+    /// Whether the Python oracle `modules` can be imported for `test`. When they cannot, the
+    /// test is skipped with a printed reason, unless `HOTSPOT_REQUIRE_PYTHON` is set (as CI
+    /// does): then a missing oracle fails the test instead of passing it silently.
+    pub fn require_python(test: &str, modules: &[&str]) -> bool {
+        let missing: Vec<&str> = modules.iter().copied().filter(|m| !python_has(m)).collect();
+        if missing.is_empty() {
+            return true;
+        }
+        let reason = format!(
+            "{test}: python3 cannot import {} (pip install scikit-learn esda libpysal)",
+            missing.join(", ")
+        );
+        if std::env::var_os("HOTSPOT_REQUIRE_PYTHON").is_some() {
+            panic!("cross-check required (HOTSPOT_REQUIRE_PYTHON) but {reason}");
+        }
+        eprintln!("SKIPPED {reason}");
+        false
+    }
+
     /// Runs a python script with `input` on stdin and returns its stdout.
     pub fn run_python(script: &str, input: &str) -> String {
         let mut child = Command::new("python3")

@@ -283,8 +283,7 @@ fn chicago_points(limit: usize) -> Option<Vec<Coord<f64>>> {
 /// Cross-check against scikit-learn on real Chicago 311 points.
 #[test]
 fn sklearn_cross_check_chicago() {
-    if !testutil::python_has("sklearn") {
-        eprintln!("SKIPPED sklearn_cross_check_chicago: python3 with scikit-learn not available");
+    if !testutil::require_python("sklearn_cross_check_chicago", &["sklearn"]) {
         return;
     }
     let Some(pts) = chicago_points(20_000) else {

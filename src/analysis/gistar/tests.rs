@@ -303,10 +303,7 @@ fn max_diff_vs_esda(res: &GiStarResult) -> f64 {
 /// (22,156), H3 res 9 and res 8, k = 1.
 #[test]
 fn pysal_cross_check_philadelphia() {
-    if !testutil::python_has("esda") || !testutil::python_has("libpysal") {
-        eprintln!(
-            "SKIPPED pysal_cross_check_philadelphia: python3 with esda and libpysal not available"
-        );
+    if !testutil::require_python("pysal_cross_check_philadelphia", &["esda", "libpysal"]) {
         return;
     }
     let Some(path) = crate::config::shared_data_dir()
@@ -347,8 +344,7 @@ fn pysal_cross_check_philadelphia() {
 /// Cross-check against PySAL `esda.G_Local(star=True, transform='B')`.
 #[test]
 fn pysal_cross_check() {
-    if !testutil::python_has("esda") || !testutil::python_has("libpysal") {
-        eprintln!("SKIPPED pysal_cross_check: python3 with esda and libpysal not available");
+    if !testutil::require_python("pysal_cross_check", &["esda", "libpysal"]) {
         return;
     }
     let pts = sample_points(3000, 21);

@@ -3,20 +3,29 @@
 //!
 //! Every street name goes through [`normalize_street_name`], so reference streets and parsed
 //! addresses meet on [`StreetName::key`].
+//!
+//! This module holds the loaded reference ([`Reference`]: streets, address points, segments)
+//! and its lookups by street name. The rest is in submodules, re-exported here:
+//! * `openaddresses`: reading address points from OpenAddresses CSV ([`parse_house_number`],
+//!   [`parse_zip`]);
+//! * `centerlines`: reading street centerlines from GeoJSON;
+//! * `interpolation`: a segment [`Side`]'s house-number range and where its numbers lie,
+//!   calibrated with the address points.
+
+mod centerlines;
+mod interpolation;
+mod openaddresses;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
-
 use super::geometry::{self, Frame, Xy};
 use super::{normalize_street_name, StreetName};
+use centerlines::{Range, RawSegment};
+use openaddresses::RawPoint;
 
-/// Lateral distance of an interpolated address from the centerline when the side has no
-/// address points to learn it from, metres.
-pub const DEFAULT_SIDE_OFFSET_M: f64 = 10.0;
-/// Address points farther than this from their street's segment are not used to calibrate it.
-const MAX_ANCHOR_DISTANCE_M: f64 = 150.0;
+pub use interpolation::{Side, DEFAULT_SIDE_OFFSET_M};
+pub use openaddresses::{parse_house_number, parse_zip};
 
 /// Why reference data could not be loaded. Always names the file, and the line or feature
 /// and the field when one row is at fault.
@@ -74,62 +83,6 @@ pub struct AddressPoint {
     pub zip: Option<u32>,
 }
 
-/// One side of a segment: its house-number range and how numbers map to positions.
-#[derive(Debug, Clone)]
-pub struct Side {
-    pub from: u32,
-    pub to: u32,
-    pub zip: Option<u32>,
-    /// `(number, measure)` pairs sorted by number: the range ends and any address points on
-    /// this side, so interpolation follows where houses really are.
-    pub curve: Vec<(f64, f64)>,
-    /// Distance of the houses from the centerline, metres.
-    pub offset: f64,
-}
-
-impl Side {
-    /// Whether `n` is in the range and has its parity (ranges with mixed-parity ends hold both).
-    pub fn contains(&self, n: u32) -> bool {
-        let (lo, hi) = (self.from.min(self.to), self.from.max(self.to));
-        (lo..=hi).contains(&n) && (self.from % 2 != self.to % 2 || n % 2 == self.from % 2)
-    }
-
-    /// Whether the range shares a number with `lo..=hi`.
-    pub fn overlaps(&self, lo: u32, hi: u32) -> bool {
-        self.from.min(self.to) <= hi && self.from.max(self.to) >= lo
-    }
-
-    /// Measure (metres from the segment start) of house number `n`.
-    pub fn measure_of(&self, n: f64) -> f64 {
-        interpolate(&self.curve, n, |p| p.0, |p| p.1)
-    }
-
-    /// House number at `measure` metres from the segment start.
-    pub fn number_at(&self, measure: f64) -> f64 {
-        let mut by_measure = self.curve.clone();
-        by_measure.sort_by(|a, b| a.1.total_cmp(&b.1));
-        interpolate(&by_measure, measure, |p| p.1, |p| p.0)
-    }
-}
-
-/// Piecewise-linear interpolation over `curve` sorted by `key`, clamped at the ends.
-fn interpolate(
-    curve: &[(f64, f64)],
-    at: f64,
-    key: impl Fn(&(f64, f64)) -> f64,
-    value: impl Fn(&(f64, f64)) -> f64,
-) -> f64 {
-    let k = curve.partition_point(|p| key(p) < at);
-    match (k.checked_sub(1).and_then(|i| curve.get(i)), curve.get(k)) {
-        (Some(a), Some(b)) if key(b) > key(a) => {
-            value(a) + (value(b) - value(a)) * (at - key(a)) / (key(b) - key(a))
-        }
-        (_, Some(b)) => value(b),
-        (Some(a), None) => value(a),
-        (None, None) => 0.0,
-    }
-}
-
 /// A centerline segment in the local frame.
 #[derive(Debug, Clone)]
 pub struct Segment {
@@ -169,29 +122,6 @@ pub struct Reference {
     by_bare: HashMap<String, Vec<u32>>,
 }
 
-/// A side's house-number range as read: (from, to, ZIP code).
-type Range = (u32, u32, Option<u32>);
-
-/// A point row before the frame is known.
-struct RawPoint {
-    lon: f64,
-    lat: f64,
-    number: u32,
-    half: bool,
-    street: String,
-    zip: Option<u32>,
-}
-
-/// A centerline feature before the frame is known.
-struct RawSegment {
-    id: String,
-    street: String,
-    aliases: Vec<String>,
-    lon_lat: Vec<[f64; 2]>,
-    left: Option<Range>,
-    right: Option<Range>,
-}
-
 impl Reference {
     /// Loads address point files (OpenAddresses CSV layout) and an optional centerline file.
     pub fn load(
@@ -200,10 +130,10 @@ impl Reference {
     ) -> Result<Reference, ReferenceError> {
         let mut points = Vec::new();
         for path in addresses {
-            read_points(path, &mut points)?;
+            openaddresses::read_points(path, &mut points)?;
         }
         let segments = match streets {
-            Some(path) => read_segments(path)?,
+            Some(path) => centerlines::read_segments(path)?,
             None => Vec::new(),
         };
         Ok(Reference::build(points, segments))
@@ -326,93 +256,6 @@ impl Reference {
     pub fn bare_names(&self) -> impl Iterator<Item = (&str, &[u32])> {
         self.by_bare.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
-
-    /// Learns, per segment side, where its address points sit (measure and setback).
-    fn calibrate_sides(&mut self) {
-        // anchors[segment][0 = left, 1 = right] = (number, measure, |offset|)
-        let mut anchors: Vec<[Vec<(u32, f64, f64)>; 2]> =
-            vec![Default::default(); self.segments.len()];
-        for p in &self.points {
-            if let Some((seg, side, measure, offset)) = self.anchor_of(p) {
-                anchors[seg][side].push((p.number, measure, offset));
-            }
-        }
-        for (seg, found) in self.segments.iter_mut().zip(anchors) {
-            let length = seg.length();
-            let [left, right] = found;
-            if let Some(s) = seg.left.as_mut() {
-                calibrate(s, left, length);
-            }
-            if let Some(s) = seg.right.as_mut() {
-                calibrate(s, right, length);
-            }
-        }
-    }
-
-    /// The segment side an address point belongs to, with its measure and setback.
-    fn anchor_of(&self, p: &AddressPoint) -> Option<(usize, usize, f64, f64)> {
-        let street = &self.streets[p.street as usize];
-        let mut best: Option<(usize, usize, f64, f64)> = None;
-        for &si in &street.segments {
-            let seg = &self.segments[si as usize];
-            let pr = geometry::project(&seg.line, &seg.cum, p.xy);
-            let side = if pr.offset >= 0.0 {
-                &seg.left
-            } else {
-                &seg.right
-            };
-            let fits = side.as_ref().is_some_and(|s| s.contains(p.number));
-            let d = pr.offset.abs();
-            if fits && d <= MAX_ANCHOR_DISTANCE_M && best.is_none_or(|b| d < b.3) {
-                best = Some((si as usize, usize::from(pr.offset < 0.0), pr.measure, d));
-            }
-        }
-        best
-    }
-}
-
-/// Builds a side's number → measure curve from its range and the address points on it.
-fn calibrate(side: &mut Side, mut anchors: Vec<(u32, f64, f64)>, length: f64) {
-    anchors.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    anchors.dedup_by_key(|a| a.0);
-    let ascending = side.to >= side.from;
-    let monotone = anchors
-        .windows(2)
-        .all(|w| (w[1].1 >= w[0].1) == ascending || w[1].1 == w[0].1);
-    if !monotone {
-        anchors.clear();
-    }
-    if !anchors.is_empty() {
-        side.offset = anchors.iter().map(|a| a.2).sum::<f64>() / anchors.len() as f64;
-    }
-    let ends = [(side.from, 0.0), (side.to, length)];
-    let mut curve: Vec<(f64, f64)> = anchors.iter().map(|a| (f64::from(a.0), a.1)).collect();
-    if side.from == side.to {
-        curve = vec![(f64::from(side.from), length / 2.0)];
-    } else if let [first, .., last] = curve.as_slice() {
-        // extrapolate to the range ends along the points' own spacing
-        let (first, last) = (*first, *last);
-        let slope = (last.1 - first.1) / (last.0 - first.0);
-        for (n, _) in ends {
-            let n = f64::from(n);
-            let m = if n < first.0 {
-                first.1 + slope * (n - first.0)
-            } else {
-                last.1 + slope * (n - last.0)
-            };
-            if n < first.0 || n > last.0 {
-                curve.push((n, m.clamp(0.0, length)));
-            }
-        }
-    } else {
-        for (n, m) in ends {
-            if curve.iter().all(|c| c.0 != f64::from(n)) {
-                curve.push((f64::from(n), m));
-            }
-        }
-    }
-    curve.sort_by(|a, b| a.0.total_cmp(&b.0));
-    side.curve = curve;
 }
 
 /// A frame centred on the data's bounding box.
@@ -437,368 +280,9 @@ fn frame_of(points: &[RawPoint], segments: &[RawSegment]) -> Frame {
     }
 }
 
-/// Reads a house number as address files write it: `12`, `12A`, `12 1/2`, `12-14`
-/// (the first number of a range). `None` when it does not start with a number.
-pub fn parse_house_number(text: &str) -> Option<(u32, bool)> {
-    let t = text.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let number = t[..digits].parse().ok()?;
-    let rest = t[digits..].trim_start();
-    let half = rest.starts_with("1/2") || rest.starts_with('½');
-    Some((number, half))
-}
-
-/// Five-digit ZIP code at the start of `text` (`19107`, `19107-1234`).
-pub fn parse_zip(text: &str) -> Option<u32> {
-    let t = text.trim();
-    let head = t.get(..5)?;
-    let rest_ok = t.len() == 5 || t[5..].starts_with('-');
-    (head.bytes().all(|b| b.is_ascii_digit()) && rest_ok)
-        .then(|| head.parse().ok())
-        .flatten()
-}
-
-fn read_points(path: &Path, out: &mut Vec<RawPoint>) -> Result<(), ReferenceError> {
-    let file = std::fs::File::open(path).map_err(|source| ReferenceError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-    let format = |reason: String| ReferenceError::Format {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let headers = reader.headers().map_err(|e| format(e.to_string()))?.clone();
-    let column = |name: &'static str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-            .ok_or(ReferenceError::MissingColumn {
-                path: path.to_path_buf(),
-                column: name,
-            })
-    };
-    let (lon_c, lat_c) = (column("LON")?, column("LAT")?);
-    let (num_c, street_c) = (column("NUMBER")?, column("STREET")?);
-    let zip_c = column("POSTCODE").ok();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
-            Err(e) => return Err(format(e.to_string())),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let bad = |field: &str, reason: String| ReferenceError::Row {
-            path: path.to_path_buf(),
-            line,
-            field: field.to_string(),
-            reason,
-        };
-        let get = |c: usize| record.get(c).unwrap_or("").trim();
-        let coord = |c: usize, field: &str, limit: f64| {
-            get(c)
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && v.abs() <= limit)
-                .ok_or_else(|| bad(field, format!("{:?} is not a coordinate", get(c))))
-        };
-        let lon = coord(lon_c, "LON", 180.0)?;
-        let lat = coord(lat_c, "LAT", 90.0)?;
-        let (number, half) = parse_house_number(get(num_c))
-            .ok_or_else(|| bad("NUMBER", format!("{:?} is not a house number", get(num_c))))?;
-        let street = get(street_c);
-        if street.is_empty() {
-            return Err(bad("STREET", "is empty".into()));
-        }
-        out.push(RawPoint {
-            lon,
-            lat,
-            number,
-            half,
-            street: street.to_string(),
-            zip: zip_c.and_then(|c| parse_zip(get(c))),
-        });
-    }
-}
-
-/// Property names (lower case) tried, in order, for each centerline field.
-const FULLNAME: &[&str] = &["fullname", "full_name", "street_name", "stname", "st_full"];
-const PREDIR: &[&str] = &["predir", "pre_dir", "prefix_dir", "fedirp", "prefixdir"];
-const NAME: &[&str] = &["name", "st_name", "street", "fename", "streetname"];
-const SUFTYPE: &[&str] = &["suftype", "st_type", "suffix", "type", "fetype", "sufftype"];
-const SUFDIR: &[&str] = &["sufdir", "suf_dir", "post_dir", "postdir", "fedirs"];
-const LFROM: &[&str] = &[
-    "lfromadd", "l_f_add", "fromleft", "lfromhn", "fraddl", "l_from",
-];
-const LTO: &[&str] = &["ltoadd", "l_t_add", "toleft", "ltohn", "toaddl", "l_to"];
-const RFROM: &[&str] = &[
-    "rfromadd",
-    "r_f_add",
-    "fromright",
-    "rfromhn",
-    "fraddr",
-    "r_from",
-];
-const RTO: &[&str] = &["rtoadd", "r_t_add", "toright", "rtohn", "toaddr", "r_to"];
-const ZIPL: &[&str] = &["zipl", "zip_left", "l_zip", "zipleft", "lzip", "zip_l"];
-const ZIPR: &[&str] = &["zipr", "zip_right", "r_zip", "zipright", "rzip", "zip_r"];
-const ZIP: &[&str] = &["zip", "zipcode", "zip_code", "postcode"];
-const SEG_ID: &[&str] = &["seg_id", "segment_id", "tlid", "id", "objectid"];
-const ALIAS: &[&str] = &["alias", "aliases", "alt_name", "alt_names", "altname"];
-
-/// The properties of a feature with lower-case names.
-struct Props(HashMap<String, Value>);
-
-impl Props {
-    fn new(map: &Map<String, Value>) -> Props {
-        Props(
-            map.iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                .collect(),
-        )
-    }
-
-    /// The first of `names` present, with the name found.
-    fn find(&self, names: &[&'static str]) -> Option<(&'static str, &Value)> {
-        names
-            .iter()
-            .find_map(|n| self.0.get(*n).map(|v| (*n, v)))
-            .filter(|(_, v)| !v.is_null())
-    }
-
-    fn text(&self, names: &[&'static str]) -> Option<String> {
-        let (_, v) = self.find(names)?;
-        let t = match v {
-            Value::String(s) => s.trim().to_string(),
-            Value::Number(n) => n.to_string(),
-            _ => return None,
-        };
-        (!t.is_empty()).then_some(t)
-    }
-
-    /// A house number field: number, numeric text, or empty / null for none.
-    fn number(&self, names: &[&'static str]) -> Result<Option<u32>, (String, String)> {
-        let Some((name, v)) = self.find(names) else {
-            return Ok(None);
-        };
-        let bad = || (name.to_uppercase(), format!("{v} is not a house number"));
-        match v {
-            Value::Number(n) => n
-                .as_f64()
-                .filter(|x| *x >= 0.0 && *x <= f64::from(u32::MAX) && x.fract() == 0.0)
-                .map(|x| Some(x as u32))
-                .ok_or_else(bad),
-            Value::String(s) if s.trim().is_empty() => Ok(None),
-            Value::String(s) => parse_house_number(s).map(|(n, _)| Some(n)).ok_or_else(bad),
-            _ => Err(bad()),
-        }
-    }
-
-    fn street_name(&self) -> Option<String> {
-        if let Some(full) = self.text(FULLNAME) {
-            return Some(full);
-        }
-        let name = self.text(NAME)?;
-        let parts = [
-            self.text(PREDIR),
-            Some(name),
-            self.text(SUFTYPE),
-            self.text(SUFDIR),
-        ];
-        Some(parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
-    }
-}
-
-/// A range from two house-number fields; `None` when absent or `0–0`.
-fn range(
-    props: &Props,
-    from: &[&'static str],
-    to: &[&'static str],
-    zip: Option<u32>,
-) -> Result<Option<Range>, (String, String)> {
-    Ok(match (props.number(from)?, props.number(to)?) {
-        (Some(0), Some(0)) => None,
-        (Some(f), Some(t)) => Some((f, t, zip)),
-        (Some(n), None) | (None, Some(n)) if n > 0 => Some((n, n, zip)),
-        _ => None,
-    })
-}
-
-fn read_segments(path: &Path) -> Result<Vec<RawSegment>, ReferenceError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReferenceError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let format = |reason: String| ReferenceError::Format {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let doc: Value = serde_json::from_str(&text).map_err(|e| format(format!("not JSON: {e}")))?;
-    let features = doc
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| format("not a GeoJSON FeatureCollection".into()))?;
-    let mut out = Vec::with_capacity(features.len());
-    for (k, feature) in features.iter().enumerate() {
-        let bad = |(field, reason): (String, String)| ReferenceError::Feature {
-            path: path.to_path_buf(),
-            feature: k,
-            field,
-            reason,
-        };
-        out.push(read_segment(k, feature).map_err(bad)?);
-    }
-    Ok(out)
-}
-
-fn read_segment(k: usize, feature: &Value) -> Result<RawSegment, (String, String)> {
-    let empty = Map::new();
-    let props = Props::new(
-        feature
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty),
-    );
-    let street = props.street_name().ok_or_else(|| {
-        (
-            "FULLNAME".to_string(),
-            "no street name (FULLNAME, or NAME with PREDIR/SUFTYPE/SUFDIR)".to_string(),
-        )
-    })?;
-    let zip = props.text(ZIP).and_then(|z| parse_zip(&z));
-    let zip_l = props.text(ZIPL).and_then(|z| parse_zip(&z)).or(zip);
-    let zip_r = props.text(ZIPR).and_then(|z| parse_zip(&z)).or(zip);
-    let aliases = props
-        .text(ALIAS)
-        .map(|a| {
-            a.split([';', '|'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(RawSegment {
-        id: props.text(SEG_ID).unwrap_or_else(|| k.to_string()),
-        street,
-        aliases,
-        lon_lat: line_coords(feature.get("geometry"))?,
-        left: range(&props, LFROM, LTO, zip_l)?,
-        right: range(&props, RFROM, RTO, zip_r)?,
-    })
-}
-
-/// The vertices of a LineString, or of a MultiLineString's parts joined in order.
-fn line_coords(geometry: Option<&Value>) -> Result<Vec<[f64; 2]>, (String, String)> {
-    let bad = |reason: String| ("geometry".to_string(), reason);
-    let g = geometry
-        .filter(|g| !g.is_null())
-        .ok_or_else(|| bad("is missing".into()))?;
-    let kind = g.get("type").and_then(Value::as_str).unwrap_or("");
-    let coords = g.get("coordinates").and_then(Value::as_array);
-    let parts: Vec<&Value> = match (kind, coords) {
-        ("LineString", Some(_)) => vec![g.get("coordinates").unwrap_or(&Value::Null)],
-        ("MultiLineString", Some(parts)) => parts.iter().collect(),
-        _ => {
-            return Err(bad(format!(
-                "expected a LineString or MultiLineString, found {kind:?}"
-            )))
-        }
-    };
-    let mut out = Vec::new();
-    for part in parts {
-        for c in part.as_array().into_iter().flatten() {
-            let xy = c
-                .as_array()
-                .filter(|a| a.len() >= 2)
-                .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]))
-                .filter(|[lon, lat]| lon.abs() <= 180.0 && lat.abs() <= 90.0)
-                .ok_or_else(|| bad(format!("{c} is not a [lon, lat] position")))?;
-            if out.last() != Some(&xy) {
-                out.push(xy);
-            }
-        }
-    }
-    if out.len() < 2 {
-        return Err(bad("a line needs at least two distinct positions".into()));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn side(from: u32, to: u32) -> Side {
-        Side {
-            from,
-            to,
-            zip: None,
-            curve: Vec::new(),
-            offset: DEFAULT_SIDE_OFFSET_M,
-        }
-    }
-
-    #[test]
-    fn parity_and_range() {
-        let even = side(100, 198);
-        assert!(even.contains(100) && even.contains(150) && even.contains(198));
-        assert!(!even.contains(151) && !even.contains(200) && !even.contains(98));
-        let odd_down = side(199, 101);
-        assert!(odd_down.contains(151) && !odd_down.contains(150));
-        let mixed = side(100, 199);
-        assert!(mixed.contains(150) && mixed.contains(151));
-    }
-
-    #[test]
-    fn interpolation_by_range_fraction_without_points() {
-        let mut s = side(100, 198);
-        calibrate(&mut s, Vec::new(), 200.0);
-        assert_eq!(s.measure_of(100.0), 0.0);
-        assert_eq!(s.measure_of(149.0), 100.0);
-        assert_eq!(s.measure_of(198.0), 200.0);
-        assert_eq!(s.number_at(50.0), 124.5);
-        let mut down = side(199, 101);
-        calibrate(&mut down, Vec::new(), 98.0);
-        assert_eq!(down.measure_of(199.0), 0.0);
-        assert_eq!(down.measure_of(149.0), 50.0);
-        assert_eq!(down.number_at(98.0), 101.0);
-        let mut one = side(7, 7);
-        calibrate(&mut one, Vec::new(), 80.0);
-        assert_eq!(one.measure_of(7.0), 40.0);
-    }
-
-    #[test]
-    fn interpolation_follows_address_points() {
-        // houses stand between 20 m and 180 m of a 200 m block
-        let mut s = side(100, 198);
-        calibrate(&mut s, vec![(120, 52.0, 12.0), (180, 148.0, 14.0)], 200.0);
-        assert_eq!(s.offset, 13.0);
-        assert!((s.measure_of(150.0) - 100.0).abs() < 1e-9);
-        // extrapolated on the points' spacing (1.6 m per number), clamped to the segment
-        assert!((s.measure_of(100.0) - 20.0).abs() < 1e-9);
-        assert!((s.measure_of(198.0) - 176.8).abs() < 1e-9);
-        assert!((s.number_at(100.0) - 150.0).abs() < 1e-9);
-        // points out of order along the line are ignored
-        let mut bad = side(100, 198);
-        calibrate(&mut bad, vec![(120, 150.0, 12.0), (180, 20.0, 12.0)], 200.0);
-        assert_eq!(bad.measure_of(149.0), 100.0);
-    }
-
-    #[test]
-    fn house_numbers_and_zips() {
-        assert_eq!(parse_house_number("12"), Some((12, false)));
-        assert_eq!(parse_house_number(" 12 1/2"), Some((12, true)));
-        assert_eq!(parse_house_number("12A"), Some((12, false)));
-        assert_eq!(parse_house_number("1200-1204"), Some((1200, false)));
-        assert_eq!(parse_house_number("REAR"), None);
-        assert_eq!(parse_house_number(""), None);
-        assert_eq!(parse_zip("19107"), Some(19107));
-        assert_eq!(parse_zip("19107-1234"), Some(19107));
-        assert_eq!(parse_zip("1913"), None);
-        assert_eq!(parse_zip("191071"), None);
-    }
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);

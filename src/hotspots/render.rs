@@ -5,7 +5,6 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use chrono::TimeZone;
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
 use serde_json::json;
 
@@ -15,6 +14,7 @@ use super::report::{
 use super::HotspotError;
 use crate::analysis::{DbscanResult, GiStarResult, Region};
 use crate::methods::Method;
+use crate::time::local_time;
 
 impl HotspotReport {
     /// RFC 7946 FeatureCollection: the ranked areas first (in rank order, with SLA and
@@ -60,11 +60,7 @@ impl HotspotReport {
     ) -> Result<(), HotspotError> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(WORK_LIST_COLUMNS).map_err(csv_io)?;
-        let time = |t: Option<i64>| {
-            t.and_then(|t| tz.timestamp_opt(t, 0).single())
-                .map(|d| d.to_rfc3339())
-                .unwrap_or_default()
-        };
+        let time = |t: Option<i64>| local_time(t, tz).unwrap_or_default();
         for a in &self.areas {
             for item in &a.work {
                 w.write_record([
@@ -101,11 +97,7 @@ impl HotspotReport {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(Method::Repeats.spec().columns)
             .map_err(csv_io)?;
-        let time = |t: Option<i64>| {
-            t.and_then(|t| tz.timestamp_opt(t, 0).single())
-                .map(|d| d.to_rfc3339())
-                .unwrap_or_default()
-        };
+        let time = |t: Option<i64>| local_time(t, tz).unwrap_or_default();
         for a in &self.areas {
             let (address, first, last) = match &a.detail {
                 AreaDetail::Repeat {

@@ -2,12 +2,12 @@
 //! the in-memory index that the store keeps current after every commit. What the CLI and the
 //! server share; the server adds its own state (caches, limits, metrics) in `api`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::boundaries::{load_study_area, Boundaries, BoundaryError};
 use crate::catalog::{Catalog, CatalogError};
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::geocode::{Geocoder, ReferenceError};
 use crate::import::Context;
 use crate::index::Index;
@@ -25,6 +25,147 @@ pub enum CityError {
     Boundaries(#[from] BoundaryError),
     #[error("geocoder reference data")]
     Geocoder(#[from] ReferenceError),
+    #[error("city configuration")]
+    Config(#[from] ConfigError),
+    #[error(
+        "data directory {data} belongs to {remembered} (the config it was first used with); \
+         --config {given} names another: use another --data directory, or leave out --config"
+    )]
+    OtherCity {
+        data: String,
+        remembered: String,
+        given: String,
+    },
+    #[error("cannot remember the city of data directory {path}")]
+    Remember {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The file in a data directory that names the config it was first used with.
+pub const CITY_FILE: &str = "city.txt";
+
+/// Which config a data directory uses: a config file, or the bundled demo city.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CitySource {
+    /// A config file (an absolute path).
+    File(PathBuf),
+    /// The bundled demo city.
+    Demo,
+}
+
+impl std::fmt::Display for CitySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CitySource::File(p) => write!(f, "{}", p.display()),
+            CitySource::Demo => f.write_str("the demo city"),
+        }
+    }
+}
+
+impl CitySource {
+    /// Loads the config.
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        match self {
+            CitySource::File(p) => Config::load(p),
+            CitySource::Demo => Config::demo(),
+        }
+    }
+}
+
+/// The config of data directory `data`: a data directory remembers the config it was first
+/// used with (in [`CITY_FILE`]), and every later command on it uses that one.
+///
+/// * `given` (`--config`) on a new directory is remembered; on a directory that remembers
+///   another config it is refused ([`CityError::OtherCity`]); the same file is fine.
+/// * Without `given`: the remembered config, else `DATA/hotspot.toml`, else the demo city
+///   (remembered too, so the demo city is served only on a data directory of its own).
+pub fn resolve_config(
+    data: &Path,
+    given: Option<&Path>,
+) -> Result<(CitySource, Config), CityError> {
+    let remembered = remembered_city(data);
+    let in_data = data.join("hotspot.toml");
+    let chosen = match (given, &remembered) {
+        (Some(path), Some(known)) => {
+            let given = CitySource::File(absolute(path));
+            if &given != known {
+                return Err(CityError::OtherCity {
+                    data: data.display().to_string(),
+                    remembered: known.to_string(),
+                    given: path.display().to_string(),
+                });
+            }
+            given
+        }
+        (Some(path), None) => CitySource::File(absolute(path)),
+        (None, Some(known)) => known.clone(),
+        (None, None) if in_data.exists() => CitySource::File(absolute(&in_data)),
+        (None, None) => CitySource::Demo,
+    };
+    let config = chosen.load()?;
+    if remembered.is_none() {
+        remember_city(data, &chosen)?;
+    }
+    Ok((chosen, config))
+}
+
+/// The config a command that writes nothing would use: `given`, else the one `data`
+/// remembers, else `DATA/hotspot.toml`, else the demo city; nothing is remembered.
+pub fn peek_config(data: &Path, given: Option<&Path>) -> Result<Config, CityError> {
+    let source = match (given, remembered_city(data)) {
+        (Some(path), _) => CitySource::File(absolute(path)),
+        (None, Some(known)) => known,
+        (None, None) if data.join("hotspot.toml").exists() => {
+            CitySource::File(data.join("hotspot.toml"))
+        }
+        (None, None) => CitySource::Demo,
+    };
+    Ok(source.load()?)
+}
+
+/// The config a data directory remembers, if any.
+pub fn remembered_city(data: &Path) -> Option<CitySource> {
+    let text = std::fs::read_to_string(data.join(CITY_FILE)).ok()?;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    Some(match line {
+        "demo" => CitySource::Demo,
+        path => CitySource::File(PathBuf::from(path)),
+    })
+}
+
+fn remember_city(data: &Path, city: &CitySource) -> Result<(), CityError> {
+    let path = data.join(CITY_FILE);
+    let err = |source| CityError::Remember {
+        path: data.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(data).map_err(err)?;
+    let line = match city {
+        CitySource::File(p) => p.display().to_string(),
+        CitySource::Demo => "demo".to_string(),
+    };
+    let text = format!(
+        "# The city of this data directory: every command on it uses this config.\n{line}\n"
+    );
+    let tmp = data.join(format!("{CITY_FILE}.tmp"));
+    std::fs::write(&tmp, text).map_err(err)?;
+    std::fs::rename(&tmp, &path).map_err(err)
+}
+
+/// `path` made absolute (canonical when it exists), so a config is recognized from any
+/// working directory.
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    })
 }
 
 /// A city with its data: everything a command or the server works with.
@@ -111,5 +252,44 @@ impl City {
             stored += self.store.writer().insert_blocking(batch)?.len();
         }
         Ok(stored)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_directory_keeps_the_city_it_was_first_used_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, other) = (dir.path().join("data"), dir.path().join("other"));
+        let demo_config = crate::config::bundled("fixtures/demo/hotspot.toml");
+        // first use with --config: remembered
+        let (source, config) = resolve_config(&data, Some(&demo_config)).unwrap();
+        assert_eq!(source, CitySource::File(absolute(&demo_config)));
+        assert_eq!(remembered_city(&data), Some(source.clone()));
+        // later commands without --config use it; the same --config is fine
+        assert_eq!(resolve_config(&data, None).unwrap().0, source);
+        assert_eq!(
+            resolve_config(&data, Some(&demo_config)).unwrap().1.name,
+            config.name
+        );
+        // another config is refused, naming both
+        let cities = crate::config::bundled("fixtures/cities");
+        let another = std::fs::read_dir(&cities)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "toml"))
+            .expect("an example city config");
+        let err = resolve_config(&data, Some(&another)).unwrap_err();
+        assert!(matches!(err, CityError::OtherCity { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&another.display().to_string()),
+            "{err}"
+        );
+        // a new directory without --config is the demo city's, and stays so
+        assert_eq!(resolve_config(&other, None).unwrap().0, CitySource::Demo);
+        assert_eq!(remembered_city(&other), Some(CitySource::Demo));
+        assert!(resolve_config(&other, Some(&another)).is_err());
     }
 }

@@ -179,15 +179,18 @@ fn main() -> Result<()> {
     }
 }
 
-/// The configuration in force: `--config`, else `DATA/hotspot.toml`, else the demo city.
+/// The configuration in force: the one the data directory remembers (see
+/// [`hotspot::city::resolve_config`]), else `--config`, else `DATA/hotspot.toml`, else the
+/// demo city.
 fn load_config(place: &Place) -> Result<Config> {
-    let in_data = place.data.join("hotspot.toml");
-    let path = match &place.config {
-        Some(p) => p.clone(),
-        None if in_data.exists() => in_data,
-        None => return Config::demo().context("loading the bundled demo city config"),
-    };
-    Config::load(&path).with_context(|| format!("loading config {}", path.display()))
+    let (_, config) = hotspot::city::resolve_config(&place.data, place.config.as_deref())
+        .with_context(|| {
+            format!(
+                "choosing the city of data directory {}",
+                place.data.display()
+            )
+        })?;
+    Ok(config)
 }
 
 fn open_city(place: &Place) -> Result<City> {
@@ -355,7 +358,8 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
 }
 
 fn geocode(args: &GeocodeArgs) -> Result<()> {
-    let config = load_config(&args.place)?;
+    let config = hotspot::city::peek_config(&args.place.data, args.place.config.as_deref())
+        .context("loading the city config")?;
     let addresses = if args.addresses.is_empty() {
         config.addresses.clone()
     } else {

@@ -89,9 +89,9 @@ async function run(page, origin) {
   await page.screenshot({ path: join(shots, "gistar.png") });
 
   // 2. Gi* hot spots of street lights are drawn.
-  const cells = await rendered(page, "gistar-cells");
+  const cells = await rendered(page, "cells-fill");
   check(cells > 0, "choosing a type draws Gi* cells", `rendered ${cells}`);
-  const hot = await page.evaluate(() => window.hotspot.map.queryRenderedFeatures({ layers: ["gistar-cells"] })
+  const hot = await page.evaluate(() => window.hotspot.map.queryRenderedFeatures({ layers: ["cells-fill"] })
     .filter((f) => f.properties.bin >= 2).length);
   check(hot > 0, "significant hot cells are drawn", `hot rendered ${hot}`);
 

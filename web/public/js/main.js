@@ -403,6 +403,8 @@ async function refreshAnalysis() {
     showMethod(map, method.legend, null);
     return;
   }
+  // Another method's features are not drawn under this method's legend while it loads.
+  if (page.dataMethod !== method.id) showMethod(map, method.legend, null);
   const url = layerUrl(method, s);
   try {
     const data = await load(url, "analysis", "Computing hot spots…");

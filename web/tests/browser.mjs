@@ -5,7 +5,7 @@
 // Run by tests/browser.rs against a demo-city server. Exits non-zero with a message on the
 // first failed check; saves screenshots of the main views into SCREENSHOT_DIR.
 
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -36,6 +36,8 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 
 const errors = [];
+/** Every URL the page asked for. */
+const requested = [];
 let page;
 try {
   page = context.pages()[0] || (await context.newPage());
@@ -49,6 +51,7 @@ try {
     if (msg.type() === "error") errors.push(msg.text());
   });
   page.on("pageerror", (error) => errors.push(String(error)));
+  page.on("request", (request) => requested.push(request.url()));
 
   await run(page, origin);
   console.log(`# ${checks.length} checks passed`);
@@ -80,7 +83,75 @@ function rendered(page, layer) {
   return page.evaluate((id) => window.hotspot.map.queryRenderedFeatures({ layers: [id] }).length, layer);
 }
 
+/**
+ * The drawn colour (#rrggbb) of each rendered feature of `layer` with the value of its
+ * `property`, as [value, colour] pairs.
+ */
+function renderedColors(page, layer, property) {
+  return page.evaluate(({ layer, property }) => {
+    const hex = (x) => Math.round(x * 255).toString(16).padStart(2, "0");
+    return window.hotspot.map.queryRenderedFeatures({ layers: [layer] }).map((f) => {
+      const paint = f.layer.paint[`${f.layer.type}-color`];
+      return [f.properties[property], `#${hex(paint.r)}${hex(paint.g)}${hex(paint.b)}`];
+    });
+  }, { layer, property });
+}
+
+/** The class of a legend a value belongs to: the one of the highest value not above it. */
+function legendClass(legend, value) {
+  const classes = legend.classes.filter((c) => c.value !== null).sort((a, b) => a.value - b.value);
+  return classes.filter((c) => c.value <= value).at(-1) ?? classes[0];
+}
+
+/** The shown legend of a method: its title and [label, swatch colour] of each class. */
+function shownLegend(page, method) {
+  return page.evaluate((id) => {
+    const box = document.querySelector(`#legend [data-method="${id}"]`);
+    if (!box) return null;
+    const hex = (rgb) => `#${rgb.match(/\d+/g).slice(0, 3).map((n) => Number(n).toString(16).padStart(2, "0")).join("")}`;
+    return {
+      title: box.querySelector("h3")?.textContent,
+      classes: [...box.querySelectorAll("li")].map((li) => [li.textContent.trim(), hex(getComputedStyle(li.querySelector(".swatch")).backgroundColor)]),
+      note: box.querySelector("p.hint")?.textContent,
+    };
+  }, method);
+}
+
+function same(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Texts of the method table the page must not carry itself: labels and wording of several
+ * words, legend colours, the points limit and the default window (single words such as
+ * "Points" are too common to look for).
+ */
+function hardCoded(catalog) {
+  const root = new URL("../public/", import.meta.url);
+  const files = ["index.html", ...readdirSync(new URL("js/", root)).map((f) => `js/${f}`)];
+  const words = new Set(catalog.methods.flatMap((m) => [m.label, m.ranks, m.legend.title, m.legend.note, ...m.legend.classes.map((c) => c.label)])
+    .filter((w) => w && /\s/.test(w)));
+  const colors = new Set(catalog.methods.flatMap((m) => [...m.legend.classes.map((c) => c.color), ...m.legend.ramp]).map((c) => c.toLowerCase()));
+  const found = [];
+  for (const file of files) {
+    const text = readFileSync(new URL(file, root), "utf8");
+    for (const w of words) if (text.includes(w)) found.push(`${file}: ${w}`);
+    for (const c of colors) if (text.toLowerCase().includes(c)) found.push(`${file}: ${c}`);
+    for (const id of catalog.methods.map((m) => m.id)) if (text.includes(`"${id}"`)) found.push(`${file}: "${id}"`);
+    if (new RegExp(`\\b${catalog.limits.points}\\b|${Number(catalog.limits.points).toLocaleString("en")}`).test(text)) found.push(`${file}: ${catalog.limits.points}`);
+    if (new RegExp(`["'\`]${catalog.defaults.days}["'\`]|\\b${catalog.defaults.days} days`).test(text)) found.push(`${file}: ${catalog.defaults.days} days`);
+  }
+  return found;
+}
+
 async function run(page, origin) {
+  // 0. The method table the page is built from.
+  const catalog = await (await fetch(`${origin}/api/v1/layers`)).json();
+  const method = Object.fromEntries(catalog.methods.map((m) => [m.id, m]));
+  const leftovers = hardCoded(catalog);
+  check(leftovers.length === 0, "web/public hard-codes no method label, legend, method id, points limit or default window",
+    leftovers.join("\n  "));
+
   // 1. The page loads with no console errors and draws the default view.
   await page.goto(`${origin}/?method=gistar&type=streetlight&days=365`);
   await settled(page);
@@ -88,10 +159,27 @@ async function run(page, origin) {
   check(await page.locator("#type-list input[type=checkbox]").count() >= 10, "request types are listed");
   await page.screenshot({ path: join(shots, "gistar.png") });
 
+  // 1b. Menu, legend, colours, wording and work list come from the method table.
+  const options = await page.evaluate(() => [...document.querySelectorAll("#method option")].map((o) => [o.value, o.textContent]));
+  check(same(options, catalog.methods.map((m) => [m.id, m.label])),
+    `the method menu lists the ${options.length} published methods (ids and labels) in order`, JSON.stringify(options));
+  const gistar = method.gistar;
+  const giLegend = await shownLegend(page, "gistar");
+  check(gistar.legend.classes.length === 7 && same(giLegend?.title, gistar.legend.title)
+    && same(giLegend.classes, gistar.legend.classes.map((c) => [c.label, c.color.toLowerCase()])),
+    "the Gi* legend shows the 7 published classes (labels and colours) under the published title", JSON.stringify(giLegend));
+  const cellColors = await renderedColors(page, "cells-fill", gistar.legend.property);
+  const offColor = cellColors.filter(([bin, color]) => color !== legendClass(gistar.legend, bin).color.toLowerCase());
+  check(cellColors.length > 0 && offColor.length === 0, "Gi* cells are painted in the published colour of their bin",
+    JSON.stringify(offColor.slice(0, 5)));
+  const summary = await page.locator("#ranked-summary").textContent();
+  check(summary.includes(` ${gistar.ranks}, in priority order`), "the ranked list is worded with the method's `ranks`", summary);
+  check(await page.locator("#export-worklist").isVisible() === gistar.work_list, "the work list shows for a method with a work list");
+
   // 2. Gi* hot spots of street lights are drawn.
-  const cells = await rendered(page, "gistar-cells");
+  const cells = await rendered(page, "cells-fill");
   check(cells > 0, "choosing a type draws Gi* cells", `rendered ${cells}`);
-  const hot = await page.evaluate(() => window.hotspot.map.queryRenderedFeatures({ layers: ["gistar-cells"] })
+  const hot = await page.evaluate(() => window.hotspot.map.queryRenderedFeatures({ layers: ["cells-fill"] })
     .filter((f) => f.properties.bin >= 2).length);
   check(hot > 0, "significant hot cells are drawn", `hot rendered ${hot}`);
 
@@ -147,12 +235,25 @@ async function run(page, origin) {
   await settled(page, n);
   check(await rendered(page, "hex-fill") > 0, "hex density is drawn");
   check(await rendered(page, "districts-fill") > 0, "the district choropleth is drawn");
+  check(await page.locator("#export-worklist").isHidden() === !method.hexbins.work_list, "the work list hides for a method without one");
+  const ramp = await page.evaluate(() => document.querySelector('#legend [data-method="hexbins"] .ramp')?.style.background || "");
+  check(method.hexbins.legend.ramp.length > 0 && (ramp.match(/rgb\(/g) || []).length === method.hexbins.legend.ramp.length,
+    "the hex density legend shows the published ramp", ramp);
   await page.screenshot({ path: join(shots, "hexbins-districts.png") });
 
   n = await refreshed(page);
   await page.selectOption("#method", "repeats");
   await settled(page, n);
   check(await rendered(page, "repeats-circle") > 0, "repeat addresses are drawn");
+  const repeats = method.repeats.legend;
+  const repLegend = await shownLegend(page, "repeats");
+  check(same(repLegend?.classes, repeats.classes.map((c) => [c.label, c.color.toLowerCase()])) && repLegend.note === repeats.note,
+    "the repeats legend shows the published classes and note", JSON.stringify(repLegend));
+  const repColors = await renderedColors(page, "repeats-circle", repeats.property);
+  const repOff = repColors.filter(([n, color]) => color !== legendClass(repeats, n).color.toLowerCase());
+  check(repColors.length > 0 && repOff.length === 0, "repeat addresses are painted in the published colour of their class",
+    JSON.stringify(repOff.slice(0, 5)));
+  await page.screenshot({ path: join(shots, "repeats.png") });
 
   // 6. A request posted through Open311 appears after a refresh.
   const extent = await page.evaluate(() => window.hotspot.catalog.city.extent);
@@ -171,8 +272,32 @@ async function run(page, origin) {
     .some((f) => f.properties.service_request_id === id), id);
   check(found, "the posted request is drawn after refresh", id);
   await page.screenshot({ path: join(shots, "points.png") });
+  const most = method.points.parameters.find((p) => p.name === "limit")?.max ?? catalog.limits.points;
+  const pointsAsked = requested.filter((u) => new URL(u).pathname === `/api/v1/${method.points.layer}`);
+  check(pointsAsked.length > 0 && pointsAsked.every((u) => Number(new URL(u).searchParams.get("limit")) === most),
+    `the points view asks for limit=${most}, the published maximum`, pointsAsked.slice(-2).join(" "));
 
-  // 7. A tablet-sized screen still shows the map and the controls.
+  // 7. Without a query the page shows the published defaults; a method's alias names it.
+  await page.goto(`${origin}/`);
+  await settled(page);
+  const shownDefaults = await page.evaluate(() => ({
+    days: document.querySelector("input[name=days]:checked")?.value,
+    status: document.querySelector("input[name=status]:checked")?.value,
+    method: document.querySelector("#method").value,
+    url: window.hotspot.layerUrl,
+  }));
+  const d = catalog.defaults;
+  check(shownDefaults.days === String(d.days) && new URL(shownDefaults.url, origin).searchParams.get("days") === String(d.days),
+    `the default time window is the published ${d.days} days`, JSON.stringify(shownDefaults));
+  check(shownDefaults.method === d.method && shownDefaults.status === d.status, "the default method and status are the published ones",
+    JSON.stringify(shownDefaults));
+  const aliased = catalog.methods.find((m) => m.id !== d.method && m.aliases.length);
+  await page.goto(`${origin}/?method=${encodeURIComponent(aliased.aliases[0].toUpperCase())}&days=30`);
+  await settled(page);
+  check(await page.locator("#method").inputValue() === aliased.id && new URL(page.url()).searchParams.get("method") === aliased.id,
+    `a URL's method alias (${aliased.aliases[0]}) selects its method (${aliased.id})`, page.url());
+
+  // 8. A tablet-sized screen still shows the map and the controls.
   await page.setViewportSize({ width: 820, height: 1100 });
   await page.goto(`${origin}/?method=gistar&type=streetlight&days=365`);
   await settled(page);

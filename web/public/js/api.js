@@ -2,36 +2,28 @@
 
 import { filterParams } from "./state.js";
 
-/** The URL of the layer a method shows, with the state's filter. */
-export function layerUrl(state, { bbox } = {}) {
+/**
+ * The URL of a method's layer: `method` is its row of the catalog's `methods` (the layer under
+ * /api/v1/ and the fixed query it needs), with the state's filter. A paged layer (one with a
+ * `limit` parameter: the request points) asks for the box in view and the largest page
+ * allowed: the parameter's maximum, else `limit` (the catalog's `limits.points`).
+ */
+export function layerUrl(method, state, { bbox, limit } = {}) {
   const q = filterParams(state);
-  switch (state.method) {
-    case "gistar":
-    case "dbscan":
-      q.set("method", state.method);
-      return `/api/v1/hotspots.geojson?${q}`;
-    case "hexbins":
-      return `/api/v1/hexbins.geojson?${q}`;
-    case "repeats":
-      return `/api/v1/repeats.geojson?${q}`;
-    case "points":
-    default:
-      return pointsUrl(state, bbox);
+  for (const [name, value] of Object.entries(method.query || {})) q.set(name, String(value));
+  const paging = (method.parameters || []).find((p) => p.name === "limit");
+  if (paging) {
+    if (bbox) q.set("bbox", bbox.map((x) => x.toFixed(6)).join(","));
+    const most = paging.max ?? limit;
+    if (most !== undefined) q.set("limit", String(most));
   }
+  return `/api/v1/${method.layer}?${q}`;
 }
 
-/** Request points in a box (at most 10,000, newest first). */
-export function pointsUrl(state, bbox) {
+/** The work list (CSV) of a method's ranked hot spots (for methods with `work_list`). */
+export function workListUrl(method, state) {
   const q = filterParams(state);
-  if (bbox) q.set("bbox", bbox.map((x) => x.toFixed(6)).join(","));
-  q.set("limit", "10000");
-  return `/api/v1/requests.geojson?${q}`;
-}
-
-/** The work list (CSV) of the ranked hot spots, for Gi* and DBSCAN. */
-export function workListUrl(state) {
-  const q = filterParams(state);
-  q.set("method", state.method === "dbscan" ? "dbscan" : "gistar");
+  q.set("method", method.id);
   return `/api/v1/worklist.csv?${q}`;
 }
 

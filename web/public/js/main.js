@@ -1,20 +1,30 @@
 // Hotspot's map page: controls → state (in the URL) → layer fetches → map + ranked list.
 
-import { districtsUrl, fetchJson, isAbort, layerUrl, pointsUrl, workListUrl } from "./api.js";
-import { addLayers, BIN_COLORS, BIN_LABELS, createMap, geometryBounds, RAMP, rampExpression, setData, showMethod } from "./map.js";
+// Everything about a method (its menu entry, layer, legend, limits, ranked-list words, work
+// list) comes from its row of the catalog's `methods` (`GET /api/v1/layers`).
+
+import { districtsUrl, fetchJson, isAbort, layerUrl, workListUrl } from "./api.js";
+import { addLayers, createMap, geometryBounds, maxValue, rampExpression, setData, showMethod } from "./map.js";
 import { areaTitle, bindPopups, esc, typeMix } from "./popups.js";
 import { readState, writeState } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 /** Zoom from which request points are drawn over the analysis layers. */
 const POINTS_ZOOM = 15;
+/** The layer of request points: its method is the points view, drawn in every view from POINTS_ZOOM. */
+const REQUESTS_LAYER = "requests.geojson";
+/** The most items a view (a method with no ranked analysis) lists. */
+const VIEW_ITEMS = 50;
 
 const page = {
-  state: readState(window.location.search),
+  /** What is shown (see state.js); read from the URL once the catalog is loaded. */
+  state: null,
+  /** `GET /api/v1/layers`: the city, types, boundaries, defaults, limits and methods. */
   catalog: null,
   map: null,
-  /** The features of the current analysis layer, as fetched. */
+  /** The features of the current analysis layer, as fetched, and the id of their method. */
   data: null,
+  dataMethod: null,
   /** The ranked items of the list (features), in order. */
   ranked: [],
   pending: 0,
@@ -26,6 +36,26 @@ window.hotspot = page;
 
 function typeName(code) {
   return page.catalog?.types.find((t) => t.code === code)?.name || code;
+}
+
+/** The catalog's row of a method (by default the one shown). */
+function methodRow(id = page.state?.method) {
+  return page.catalog?.methods.find((m) => m.id === id);
+}
+
+/** The row of the points view (the method whose layer is the request points), if any. */
+function pointsRow() {
+  return page.catalog?.methods.find((m) => m.layer === REQUESTS_LAYER);
+}
+
+function isPointsView() {
+  const points = pointsRow();
+  return points !== undefined && methodRow() === points;
+}
+
+/** The sequential ramp a method's legend publishes (for a density), for the district choropleth. */
+function densityRamp() {
+  return page.catalog?.methods.find((m) => m.legend?.ramp?.length)?.legend.ramp || [];
 }
 
 // ---- loading and errors ----------------------------------------------------------------
@@ -86,6 +116,32 @@ function buildDistrictOptions() {
   select.value = page.state.districts;
 }
 
+function buildMethodOptions() {
+  const select = $("method");
+  select.innerHTML = "";
+  for (const m of page.catalog.methods) {
+    const option = new Option(m.label, m.id);
+    option.title = m.description || "";
+    select.append(option);
+  }
+}
+
+/**
+ * Makes sure the time window `days` has a button of its own (the server's default window, or
+ * a shared link's), among the presets in order; presets beyond the server's limit go.
+ */
+function dayPreset(days) {
+  const inputs = () => [...document.querySelectorAll("input[name=days]")];
+  for (const input of inputs()) {
+    if (input.value !== "custom" && Number(input.value) > page.catalog.limits.days) input.closest("label").remove();
+  }
+  if (days === "custom" || inputs().some((i) => i.value === days)) return;
+  const label = document.createElement("label");
+  label.innerHTML = `<input type="radio" name="days" value="${esc(days)}"> ${esc(days)} days`;
+  const next = inputs().find((i) => i.value === "custom" || Number(i.value) > Number(days));
+  next.closest("label").before(label);
+}
+
 function syncControls() {
   const s = page.state;
   document.querySelector(`input[name=days][value="${s.days}"]`).checked = true;
@@ -109,7 +165,7 @@ function readControls() {
 
 function bindControls() {
   $("controls").addEventListener("change", (event) => {
-    if (event.target.id === "type-filter") return;
+    if (event.target.id === "type-filter" || !page.state) return;
     readControls();
     page.state.selected = "";
     $("custom-range").hidden = page.state.days !== "custom";
@@ -135,54 +191,67 @@ function bindControls() {
 
 // ---- legend -----------------------------------------------------------------------------
 
-function renderLegend(maxCount) {
-  const legend = $("legend");
-  const method = page.state.method;
-  let html = "";
-  if (method === "gistar") {
-    html = `<h3>Gi* hot and cold spots (FDR-corrected)</h3><ul>${["3", "2", "1", "0", "-1", "-2", "-3"]
-      .map((b) => `<li><span class="swatch" style="background:${BIN_COLORS[b]}"></span>${BIN_LABELS[b]}</li>`)
-      .join("")}</ul>`;
-  } else if (method === "hexbins") {
-    html = rampLegend("Requests per hexagon", maxCount);
-  } else if (method === "dbscan") {
-    html = `<h3>Clusters</h3><ul><li><span class="swatch" style="background:#d7302759;border-color:#a50026"></span>DBSCAN cluster (hull of its requests)</li></ul>`;
-  } else if (method === "repeats") {
-    html = `<h3>Repeat addresses</h3><ul><li><span class="swatch" style="background:#fdae61;border-radius:50%"></span>one type</li><li><span class="swatch" style="background:#a50026;border-radius:50%"></span>three or more types</li></ul><p class="hint">Circle size: number of requests.</p>`;
+/** The legend of the shown method, of the request points drawn over it, and of the districts. */
+function renderLegend() {
+  const method = methodRow();
+  const points = pointsRow();
+  if (!method) return;
+  const data = page.dataMethod === method.id ? page.data : null;
+  const round = method === points || (data?.features || []).some((f) => f.geometry?.type === "Point");
+  let html = `<div data-method="${esc(method.id)}">${legendHtml(method.legend, {
+    max: maxValue(data, method.legend?.property),
+    round,
+  })}</div>`;
+  if (points && points !== method) {
+    html += `<div data-method="${esc(points.id)}">${legendHtml(points.legend, { round: true })}
+      <p class="hint">Shown from zoom ${POINTS_ZOOM}.</p></div>`;
   }
-  html += `<ul><li><span class="swatch" style="background:#b2182b;border-radius:50%"></span>overdue request</li>
-    <li><span class="swatch" style="background:#ef8a62;border-radius:50%"></span>open request</li>
-    <li><span class="swatch" style="background:#67a9cf;border-radius:50%"></span>closed request</li></ul>
-    <p class="hint">Points show from zoom ${POINTS_ZOOM}${method === "points" ? " (always in Points view)" : ""}.</p>`;
   if (page.state.districts && page.districtMax !== undefined) {
-    html += rampLegend("Requests per km² (districts)", page.districtMax);
+    html += `<div data-districts>${rampLegend("Requests per km² (districts)", densityRamp(), page.districtMax)}</div>`;
   }
-  legend.innerHTML = html;
+  $("legend").innerHTML = html;
 }
 
-function rampLegend(title, max) {
-  return `<h3>${esc(title)}</h3><div class="ramp" style="background:linear-gradient(to right, ${RAMP.join(",")})"></div>
+/** A method's legend as published: title, classes (swatch and words), ramp up to `max`, note. */
+function legendHtml(legend, { max = 0, round = false } = {}) {
+  if (!legend) return "";
+  const shape = round ? ";border-radius:50%" : "";
+  let html = legend.classes?.length || !legend.ramp?.length ? `<h3>${esc(legend.title)}</h3>` : "";
+  if (legend.classes?.length) {
+    html += `<ul>${legend.classes
+      .map((c) => `<li><span class="swatch" style="background:${esc(c.color)}${shape}"></span>${esc(c.label)}</li>`)
+      .join("")}</ul>`;
+  }
+  if (legend.ramp?.length) html += rampLegend(legend.title, legend.ramp, max);
+  if (legend.note) html += `<p class="hint">${esc(legend.note)}</p>`;
+  return html;
+}
+
+function rampLegend(title, ramp, max) {
+  return `<h3>${esc(title)}</h3><div class="ramp" style="background:linear-gradient(to right, ${ramp.map(esc).join(",")})"></div>
     <div class="ramp-labels"><span>0</span><span>${Math.round(max || 0).toLocaleString()}</span></div>`;
 }
 
 // ---- ranked list and details ------------------------------------------------------------
 
-/** The ranked items of a layer: hot regions / clusters by priority, repeats, busiest cells, overdue points. */
+/**
+ * The ranked items of a method's layer. An analysis ranks its features itself (`rank`, 1
+ * first; unranked ones, such as cells and cold spots, stay off the list). A view lists its
+ * most overdue, then busiest features (for request points: the overdue ones), up to
+ * VIEW_ITEMS, in the layer's order otherwise.
+ */
 function rankedItems(method, data) {
   const features = data?.features || [];
-  const byRank = (a, b) => (a.properties.rank ?? 1e9) - (b.properties.rank ?? 1e9);
-  switch (method) {
-    case "gistar":
-      return features.filter((f) => f.properties.kind === "hot_region").sort(byRank);
-    case "dbscan":
-      return features.filter((f) => f.properties.kind === "cluster").sort(byRank);
-    case "repeats":
-      return features.filter((f) => f.properties.kind === "repeat").sort(byRank);
-    case "hexbins":
-      return [...features].sort((a, b) => b.properties.overdue - a.properties.overdue || b.properties.count - a.properties.count).slice(0, 50);
-    default:
-      return features.filter((f) => f.properties.overdue).slice(0, 50);
+  if (method.analysis) {
+    return features
+      .filter((f) => typeof f.properties.rank === "number")
+      .sort((a, b) => a.properties.rank - b.properties.rank);
   }
+  const score = (f) => [Number(f.properties.overdue) || 0, Number(f.properties.count) || 0];
+  return features
+    .filter((f) => score(f).some((x) => x > 0))
+    .sort((a, b) => score(b)[0] - score(a)[0] || score(b)[1] - score(a)[1])
+    .slice(0, VIEW_ITEMS);
 }
 
 function itemId(f, i) {
@@ -224,7 +293,7 @@ function renderRanked() {
     li.append(button);
     list.append(li);
   });
-  const what = { gistar: "significant hot spots (95%+)", dbscan: "clusters", repeats: "repeat addresses", hexbins: "hexagons (most overdue, then busiest)", points: "overdue requests in view" }[page.state.method];
+  const what = methodRow()?.ranks || "items";
   $("ranked-summary").textContent = items.length
     ? `${items.length} ${what}, in priority order. Click one for details.`
     : page.data?.notice || `No ${what} for this selection.`;
@@ -286,16 +355,19 @@ function currentBbox() {
 async function refreshPoints() {
   const s = page.state;
   const map = page.map;
-  if (s.method !== "points" && map.getZoom() < POINTS_ZOOM) {
-    setData(map, "points", null);
+  const points = pointsRow();
+  if (!points || (!isPointsView() && map.getZoom() < POINTS_ZOOM)) {
+    setData(map, "requests", null);
     return;
   }
   try {
-    const data = await load(pointsUrl(s, currentBbox()), "points", "Loading requests…");
-    setData(map, "points", data);
-    if (s.method === "points") {
+    const url = layerUrl(points, s, { bbox: currentBbox(), limit: page.catalog.limits.points });
+    const data = await load(url, "requests", "Loading requests…");
+    setData(map, "requests", data);
+    if (isPointsView()) {
       page.data = data;
-      page.ranked = rankedItems("points", data);
+      page.dataMethod = points.id;
+      page.ranked = rankedItems(points, data);
       renderRanked();
     }
   } catch (error) {
@@ -314,7 +386,8 @@ async function refreshDistricts() {
   try {
     const data = await load(districtsUrl(s, s.districts), "districts", "Loading districts…");
     page.districtMax = data.max_per_km2 || 0;
-    map.setPaintProperty("districts-fill", "fill-color", rampExpression("per_km2", page.districtMax));
+    const ramp = densityRamp();
+    if (ramp.length) map.setPaintProperty("districts-fill", "fill-color", rampExpression(ramp, "per_km2", page.districtMax));
     setData(map, "districts", data);
   } catch (error) {
     if (!isAbort(error)) showError(`Districts: ${error.message}`);
@@ -324,36 +397,34 @@ async function refreshDistricts() {
 async function refreshAnalysis() {
   const s = page.state;
   const map = page.map;
-  showMethod(map, s.method);
-  if (s.method === "points") {
+  const method = methodRow();
+  if (isPointsView()) {
     setData(map, "analysis", null);
-    setData(map, "regions", null);
+    showMethod(map, method.legend, null);
     return;
   }
-  const url = layerUrl(s);
+  // Another method's features are not drawn under this method's legend while it loads.
+  if (page.dataMethod !== method.id) showMethod(map, method.legend, null);
+  const url = layerUrl(method, s);
   try {
     const data = await load(url, "analysis", "Computing hot spots…");
     page.data = data;
+    page.dataMethod = method.id;
     page.layerUrl = url;
-    if (s.method === "hexbins") {
-      map.setPaintProperty("hex-fill", "fill-color", rampExpression("count", data.max_count || 1));
-    }
     setData(map, "analysis", data);
-    const regions = s.method === "gistar"
-      ? { type: "FeatureCollection", features: data.features.filter((f) => f.properties.kind !== "cell") }
-      : null;
-    setData(map, "regions", regions);
-    page.ranked = rankedItems(s.method, data);
+    showMethod(map, method.legend, data);
+    page.ranked = rankedItems(method, data);
     renderRanked();
-    renderLegend(data.max_count);
+    renderLegend();
     if (s.selected) select(s.selected, false);
     else $("details").hidden = true;
   } catch (error) {
     if (isAbort(error)) return;
     page.data = null;
+    page.dataMethod = null;
     page.ranked = [];
     setData(map, "analysis", null);
-    setData(map, "regions", null);
+    showMethod(map, method.legend, null);
     renderRanked();
     $("details").hidden = true;
     showError(error.message);
@@ -362,14 +433,14 @@ async function refreshAnalysis() {
 
 function updateExports() {
   const s = page.state;
+  const method = methodRow();
   const worklist = $("export-worklist");
-  const hotspotMethod = s.method === "gistar" || s.method === "dbscan";
-  worklist.hidden = !hotspotMethod;
-  worklist.href = workListUrl(s);
-  worklist.setAttribute("download", `worklist-${s.method}.csv`);
+  worklist.hidden = !method.work_list;
+  worklist.href = method.work_list ? workListUrl(method, s) : "#";
+  worklist.setAttribute("download", `worklist-${method.id}.csv`);
   const layer = $("export-layer");
-  layer.href = s.method === "points" ? pointsUrl(s, currentBbox()) : layerUrl(s);
-  layer.setAttribute("download", `hotspot-${s.method}.geojson`);
+  layer.href = layerUrl(method, s, { bbox: currentBbox(), limit: page.catalog.limits.points });
+  layer.setAttribute("download", `hotspot-${method.id}.geojson`);
 }
 
 /** Applies the state: URL, exports, then every layer in parallel. */
@@ -377,11 +448,11 @@ async function refresh() {
   showError("");
   writeState(page.state);
   updateExports();
-  renderLegend(page.data?.max_count);
+  renderLegend();
   const generation = ++page.generation;
   await Promise.all([refreshAnalysis(), refreshDistricts(), refreshPoints()]);
   if (generation === page.generation) {
-    renderLegend(page.data?.max_count);
+    renderLegend();
     page.lastRefresh = { generation, url: page.layerUrl, at: Date.now() };
     document.body.dataset.refreshed = String(generation);
   }
@@ -420,13 +491,18 @@ async function start() {
   $("city-name").textContent = city.name;
   document.title = `${city.name}: 311 hot spots`;
   if (page.catalog.as_of) $("as-of").textContent = `Data up to ${page.catalog.as_of.slice(0, 10)} · ${page.catalog.total.toLocaleString()} requests`;
+  page.state = readState(window.location.search, page.catalog);
+  buildMethodOptions();
+  dayPreset(String(page.catalog.defaults.days));
+  dayPreset(page.state.days);
   buildTypeList();
   buildDistrictOptions();
   syncControls();
   page.map = createMap($("map"), city, page.state.view);
   await new Promise((resolve) => page.map.on("load", resolve));
-  addLayers(page.map);
-  bindPopups(page.map, ["points-circle", "repeats-circle", "clusters-fill", "regions-line", "gistar-cells", "hex-fill", "districts-fill"], typeName);
+  addLayers(page.map, { ramp: densityRamp(), points: pointsRow()?.legend });
+  bindPopups(page.map, ["points-circle", "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "hex-fill", "districts-fill"],
+    typeName, () => methodRow()?.legend);
   page.map.on("moveend", () => {
     const c = page.map.getCenter();
     page.state.view = { zoom: page.map.getZoom(), lat: c.lat, lon: c.lng };

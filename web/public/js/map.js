@@ -1,29 +1,9 @@
 // The map: an offline style (districts as the base, an optional basemap from the config),
-// one GeoJSON source per layer, and popups.
+// one GeoJSON source per layer, and popups. Every colour of the data comes from a method's
+// legend as /api/v1/layers publishes it; this module only knows how each kind of feature is
+// drawn (fill, outline or circle).
 
 import * as maplibregl from "/vendor/maplibre-gl/maplibre-gl.mjs";
-
-/** The usual 7-class Gi* palette, bin −3..3 (99/95/90% cold, not significant, 90/95/99% hot). */
-export const BIN_COLORS = {
-  "-3": "#4575b4",
-  "-2": "#91bfdb",
-  "-1": "#e0f3f8",
-  "0": "#f7f7f7",
-  "1": "#fee090",
-  "2": "#fc8d59",
-  "3": "#d73027",
-};
-export const BIN_LABELS = {
-  "3": "Hot spot, 99% confidence",
-  "2": "Hot spot, 95% confidence",
-  "1": "Hot spot, 90% confidence",
-  "0": "Not significant",
-  "-1": "Cold spot, 90% confidence",
-  "-2": "Cold spot, 95% confidence",
-  "-3": "Cold spot, 99% confidence",
-};
-/** Sequential ramp for densities (hex bins, choropleths). */
-export const RAMP = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];
 
 const EMPTY = { type: "FeatureCollection", features: [] };
 
@@ -58,9 +38,36 @@ export function createMap(container, city, view) {
   return map;
 }
 
-/** Adds the sources and layers, bottom to top. Call once the style has loaded. */
-export function addLayers(map) {
-  for (const id of ["base", "streets", "districts", "analysis", "regions", "points"]) {
+/**
+ * The map layers that draw each kind of feature of the analysis source, by the feature's
+ * `kind` (hexagons have none, see `featureKind`). Request points have a source of their own.
+ */
+export const KIND_LAYERS = {
+  hexagon: ["hex-fill"],
+  cell: ["cells-fill"],
+  cluster: ["clusters-fill", "clusters-line"],
+  hot_region: ["regions-line"],
+  cold_region: ["regions-line"],
+  repeat: ["repeats-circle"],
+};
+
+/** The kind of a feature: its `kind`, else "hexagon" for an H3 cell, "request" for a point. */
+export function featureKind(p) {
+  return p.kind ?? (p.h3 ? "hexagon" : p.service_request_id ? "request" : "");
+}
+
+const NONE = "rgba(0,0,0,0)";
+/** Features whose legend gives them no colour. */
+const UNCLASSED = "#888888";
+const hidden = { visibility: "none" };
+
+/**
+ * Adds the sources and layers, bottom to top. Call once the style has loaded. `ramp` shades
+ * the district choropleth; `points` is the legend of the request points (drawn in every view
+ * from a zoom on).
+ */
+export function addLayers(map, { ramp, points }) {
+  for (const id of ["base", "streets", "districts", "analysis", "requests"]) {
     map.addSource(id, { type: "geojson", data: EMPTY });
   }
   map.addLayer({ id: "base-fill", type: "fill", source: "base", paint: { "fill-color": "#ffffff", "fill-opacity": 0.7 } });
@@ -74,79 +81,144 @@ export function addLayers(map) {
   });
   map.addLayer({
     id: "districts-fill", type: "fill", source: "districts",
-    paint: { "fill-color": rampExpression("per_km2", 1), "fill-opacity": 0.45 },
+    paint: { "fill-color": ramp?.length ? rampExpression(ramp, "per_km2", 1) : NONE, "fill-opacity": 0.45 },
   });
   map.addLayer({ id: "districts-line", type: "line", source: "districts", paint: { "line-color": "#52606d", "line-width": 1 } });
   map.addLayer({
-    id: "hex-fill", type: "fill", source: "analysis", filter: ["has", "h3"],
-    layout: { visibility: "none" },
-    paint: { "fill-color": rampExpression("count", 1), "fill-opacity": 0.75, "fill-outline-color": "rgba(0,0,0,0.15)" },
+    id: "hex-fill", type: "fill", source: "analysis", filter: ["all", ["has", "h3"], ["!", ["has", "kind"]]],
+    layout: hidden,
+    paint: { "fill-color": NONE, "fill-opacity": 0.75, "fill-outline-color": "rgba(0,0,0,0.15)" },
   });
   map.addLayer({
-    id: "gistar-cells", type: "fill", source: "analysis", filter: ["==", ["get", "kind"], "cell"],
-    layout: { visibility: "none" },
-    paint: {
-      "fill-color": ["match", ["to-string", ["get", "bin"]], ...Object.entries(BIN_COLORS).flat(), "#f7f7f7"],
-      "fill-opacity": ["case", ["==", ["get", "bin"], 0], 0.25, 0.8],
-    },
+    id: "cells-fill", type: "fill", source: "analysis", filter: ["==", ["get", "kind"], "cell"],
+    layout: hidden,
+    // Cells that are not significant (bin 0) stay faint.
+    paint: { "fill-color": NONE, "fill-opacity": ["case", ["==", ["get", "bin"], 0], 0.25, 0.8] },
   });
   map.addLayer({
     id: "clusters-fill", type: "fill", source: "analysis", filter: ["==", ["get", "kind"], "cluster"],
-    layout: { visibility: "none" },
-    paint: { "fill-color": "#d73027", "fill-opacity": 0.35 },
+    layout: hidden,
+    paint: { "fill-color": NONE, "fill-opacity": 0.35 },
   });
   map.addLayer({
     id: "clusters-line", type: "line", source: "analysis", filter: ["==", ["get", "kind"], "cluster"],
-    layout: { visibility: "none" },
-    paint: { "line-color": "#a50026", "line-width": 1.5 },
+    layout: hidden,
+    paint: { "line-color": NONE, "line-width": 1.5 },
   });
   map.addLayer({
-    id: "regions-line", type: "line", source: "regions",
-    paint: {
-      "line-color": ["case", ["==", ["get", "kind"], "cold_region"], "#313695", "#67001f"],
-      "line-width": ["case", ["boolean", ["feature-state", "selected"], false], 4, 2],
-    },
+    id: "regions-line", type: "line", source: "analysis",
+    filter: ["in", ["get", "kind"], ["literal", ["hot_region", "cold_region"]]],
+    layout: hidden,
+    paint: { "line-color": NONE, "line-width": 2 },
   });
   map.addLayer({
     id: "repeats-circle", type: "circle", source: "analysis", filter: ["==", ["get", "kind"], "repeat"],
-    layout: { visibility: "none" },
+    layout: hidden,
     paint: {
       "circle-radius": ["interpolate", ["linear"], ["get", "count"], 3, 5, 20, 14],
-      "circle-color": ["interpolate", ["linear"], ["get", "distinct_types"], 1, "#fdae61", 3, "#a50026"],
+      "circle-color": NONE,
       "circle-stroke-color": "#fff", "circle-stroke-width": 1,
     },
   });
   map.addLayer({
-    id: "points-circle", type: "circle", source: "points",
+    id: "points-circle", type: "circle", source: "requests",
     paint: {
       "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 2.5, 17, 6],
-      "circle-color": ["case", ["get", "overdue"], "#b2182b", ["==", ["get", "status"], "open"], "#ef8a62", "#67a9cf"],
+      "circle-color": pointsColor(points),
       "circle-stroke-color": "#fff", "circle-stroke-width": 0.8,
     },
   });
 }
 
-/** A colour ramp over `property` from 0 to `max`. */
-export function rampExpression(property, max) {
+/**
+ * Request points: overdue, else open, else closed, in the colours of the points legend's
+ * classes, which the server lists in that order.
+ */
+function pointsColor(legend) {
+  const colors = (legend?.classes || []).map((c) => c.color);
+  if (!colors.length) return UNCLASSED;
+  const [overdue, open = overdue, closed = open] = colors;
+  return ["case", ["get", "overdue"], overdue, ["==", ["get", "status"], "open"], open, closed];
+}
+
+/** A colour ramp (low to high colours) over `property` from 0 to `max`. */
+export function rampExpression(ramp, property, max) {
   const top = Math.max(max, 1);
-  const stops = RAMP.flatMap((color, i) => [(top * i) / (RAMP.length - 1), color]);
+  const stops = ramp.length > 1 ? ramp.flatMap((color, i) => [(top * i) / (ramp.length - 1), color]) : [0, ramp[0], top, ramp[0]];
   return ["interpolate", ["linear"], ["coalesce", ["get", property], 0], ...stops];
 }
 
-/** Which analysis layers each method shows. */
-export const METHOD_LAYERS = {
-  gistar: ["gistar-cells"],
-  dbscan: ["clusters-fill", "clusters-line"],
-  hexbins: ["hex-fill"],
-  points: [],
-  repeats: ["repeats-circle"],
-};
+/** A legend's classes that stand for a value of its property, lowest value first. */
+function valuedClasses(legend) {
+  return (legend?.classes || [])
+    .filter((c) => c.value !== null && c.value !== undefined)
+    .sort((a, b) => a.value - b.value);
+}
 
-/** Shows the layers of `method` and hides the others. */
-export function showMethod(map, method) {
-  const visible = new Set(METHOD_LAYERS[method] || []);
-  for (const id of Object.values(METHOD_LAYERS).flat()) {
+/**
+ * The colour a legend gives its layer's features: a ramp over the legend's property up to
+ * `max`; a step by the property's value (a class holds its value and up to the next class's,
+ * so the top class reads "or more"); else the one class's colour.
+ */
+export function legendColor(legend, max) {
+  if (!legend) return null;
+  if (legend.property && legend.ramp?.length) return rampExpression(legend.ramp, legend.property, max);
+  const valued = valuedClasses(legend);
+  if (legend.property && valued.length) {
+    const [low, ...rest] = valued;
+    return ["step", ["coalesce", ["get", legend.property], low.value], low.color, ...rest.flatMap((c) => [c.value, c.color])];
+  }
+  return legend.classes?.[0]?.color ?? null;
+}
+
+/** The legend class of a feature's properties (the class `legendColor` paints it with), or null. */
+export function legendClass(legend, properties) {
+  const value = properties?.[legend?.property];
+  if (typeof value !== "number") return null;
+  const valued = valuedClasses(legend);
+  return valued.filter((c) => c.value <= value).at(-1) ?? valued[0] ?? null;
+}
+
+/** The largest value of `property` in a layer: the layer's `max_<property>`, else its features'. */
+export function maxValue(data, property) {
+  if (!data || !property) return 0;
+  const published = data[`max_${property}`];
+  if (typeof published === "number") return published;
+  return Math.max(0, ...(data.features || []).map((f) => Number(f.properties[property]) || 0));
+}
+
+/** `color` (#rrggbb) darkened by `factor`, for outlines. */
+function darker(color, factor = 0.6) {
+  const m = /^#([0-9a-f]{6})$/i.exec(color || "");
+  if (!m) return color;
+  const n = parseInt(m[1], 16);
+  const channel = (shift) => Math.round(((n >> shift) & 255) * factor).toString(16).padStart(2, "0");
+  return `#${channel(16)}${channel(8)}${channel(0)}`;
+}
+
+/**
+ * Draws a method's layer: shows the map layers of the kinds of feature `data` holds, hides
+ * the others, and paints them with the method's `legend` (outlines a shade darker; hot and
+ * cold regions in the colours of the legend's top and bottom classes).
+ */
+export function showMethod(map, legend, data) {
+  const kinds = new Set((data?.features || []).map((f) => featureKind(f.properties)));
+  const visible = new Set([...kinds].flatMap((k) => KIND_LAYERS[k] || []));
+  const color = legendColor(legend, maxValue(data, legend?.property)) ?? UNCLASSED;
+  const valued = valuedClasses(legend);
+  const single = typeof color === "string" ? color : valued.at(-1)?.color ?? UNCLASSED;
+  for (const id of new Set(Object.values(KIND_LAYERS).flat())) {
     map.setLayoutProperty(id, "visibility", visible.has(id) ? "visible" : "none");
+    if (!visible.has(id)) continue;
+    const type = map.getLayer(id).type;
+    if (id === "regions-line") {
+      const [cold, hot] = [valued[0]?.color ?? single, valued.at(-1)?.color ?? single];
+      map.setPaintProperty(id, "line-color", ["case", ["==", ["get", "kind"], "cold_region"], darker(cold, 0.5), darker(hot, 0.5)]);
+    } else if (type === "line") {
+      map.setPaintProperty(id, "line-color", darker(single, 0.75));
+    } else {
+      map.setPaintProperty(id, `${type}-color`, color);
+    }
   }
 }
 

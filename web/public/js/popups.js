@@ -1,6 +1,6 @@
 // Popups: what a click on each layer tells.
 
-import { BIN_LABELS, maplibregl } from "./map.js";
+import { legendClass, maplibregl } from "./map.js";
 
 /** Escapes text for HTML. */
 export function esc(value) {
@@ -17,8 +17,11 @@ function table(rows) {
 const date = (s) => (s ? s.slice(0, 10) : "");
 const fixed = (x, d = 2) => (typeof x === "number" ? x.toFixed(d) : x);
 
-/** HTML for a clicked feature of `layerId`, or null when the layer has no popup. */
-export function popupHtml(layerId, p, typeName) {
+/**
+ * HTML for a clicked feature of `layerId`, or null when the layer has no popup. `legend` is
+ * the shown method's legend (a cell is titled by its class).
+ */
+export function popupHtml(layerId, p, typeName, legend) {
   switch (layerId) {
     case "points-circle":
       return `<div class="popup"><h4>${esc(p.service_name)}</h4>${table([
@@ -28,8 +31,8 @@ export function popupHtml(layerId, p, typeName) {
         ["Due", date(p.expected_datetime)],
         ["Address", p.address],
       ])}<p><a href="/open311/v2/requests/${encodeURIComponent(p.service_request_id)}.json" target="_blank" rel="noopener">Full record</a></p></div>`;
-    case "gistar-cells":
-      return `<div class="popup"><h4>${esc(BIN_LABELS[String(p.bin)] || "Cell")}</h4>${table([
+    case "cells-fill":
+      return `<div class="popup"><h4>${esc(legendClass(legend, p)?.label || "Cell")}</h4>${table([
         ["Requests", p.count],
         ["Gi* z", fixed(p.z)],
         ["p", typeof p.p === "number" ? p.p.toExponential(2) : p.p],
@@ -88,13 +91,13 @@ export function typeMix(types, typeName) {
   return list.map((t) => `${typeName(t.service_code)} ${t.count}`).join(", ");
 }
 
-/** Opens a popup for the topmost clicked feature of `layers`. */
-export function bindPopups(map, layers, typeName) {
+/** Opens a popup for the topmost clicked feature of `layers`; `legend()` is the shown method's legend. */
+export function bindPopups(map, layers, typeName, legend) {
   map.on("click", (event) => {
     const visible = layers.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, "visibility") !== "none");
     const [top] = map.queryRenderedFeatures(event.point, { layers: visible });
     if (!top) return;
-    const html = popupHtml(top.layer.id, top.properties, typeName);
+    const html = popupHtml(top.layer.id, top.properties, typeName, legend());
     if (html) new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setHTML(html).addTo(map);
   });
   for (const id of layers) {

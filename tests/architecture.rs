@@ -53,7 +53,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("methods", &["analysis"]),
     (
         "hotspots",
-        &["model", "analysis", "index", "selection", "methods"],
+        &["model", "time", "analysis", "index", "selection", "methods"],
     ),
     (
         "city",

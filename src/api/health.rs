@@ -15,9 +15,8 @@ use super::ServerState;
 /// Counters exported at `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    responses_2xx: AtomicU64,
-    responses_4xx: AtomicU64,
-    responses_5xx: AtomicU64,
+    /// Responses by status class, 1xx to 5xx (index = first digit − 1).
+    responses: [AtomicU64; 5],
     /// Requests accepted through Open311 POST.
     pub posts_accepted: AtomicU64,
     /// Open311 POSTs refused (any 4xx).
@@ -26,12 +25,8 @@ pub struct Metrics {
 
 impl Metrics {
     fn count(&self, status: u16) {
-        let counter = match status {
-            200..=399 => &self.responses_2xx,
-            400..=499 => &self.responses_4xx,
-            _ => &self.responses_5xx,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.responses[class].fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -69,11 +64,8 @@ pub async fn metrics(State(state): State<ServerState>) -> impl IntoResponse {
         "# HELP hotspot_http_responses_total HTTP responses by status class."
     );
     let _ = writeln!(out, "# TYPE hotspot_http_responses_total counter");
-    for (class, c) in [
-        ("2xx", &m.responses_2xx),
-        ("4xx", &m.responses_4xx),
-        ("5xx", &m.responses_5xx),
-    ] {
+    for (i, c) in m.responses.iter().enumerate() {
+        let class = format!("{}xx", i + 1);
         let _ = writeln!(
             out,
             "hotspot_http_responses_total{{class=\"{class}\"}} {}",

@@ -162,6 +162,7 @@ pub async fn requests(
                 .map(|(code, r)| {
                     let name = app.catalog.get(code).map_or(*code, |s| s.name.as_str());
                     feature(
+                        r.id.as_ref(),
                         GeometryValue::Point {
                             coordinates: pos(r.lon, r.lat),
                         },
@@ -220,6 +221,7 @@ pub async fn hexbin_layer(
                 .iter()
                 .map(|b| {
                     feature(
+                        b.cell.to_string(),
                         GeometryValue::Polygon {
                             coordinates: vec![cell_ring(b.cell)],
                         },
@@ -294,7 +296,7 @@ pub async fn boundary_layer(
                 let mut props = json!({"id": f.id, "name": f.name, "area_km2": round(f.area_km2),
                                        "per_km2": round(s.per_km2)});
                 props = merge(props, tally_json(&s.tally));
-                feature(multipolygon(&f.geometry), props)
+                feature(f.id.as_str(), multipolygon(&f.geometry), props)
             })
             .collect();
             let mut extra = JsonObject::new();

@@ -66,16 +66,17 @@ pub fn router(city: Arc<City>) -> Router {
         .route("/metrics", get(health::metrics))
         .nest_service("/vendor/maplibre-gl", maplibre_files())
         .fallback_service(web_files())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            health::count_and_log,
-        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .layer(cors())
+        .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::count_and_log,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -124,11 +125,60 @@ fn maplibre_files() -> ServeDir<axum::routing::MethodRouter> {
     }))
 }
 
-/// Cross-origin reads are open (any site may embed the layers); writes are not.
+/// Cross-origin reads are open (any site may embed the layers, revalidate them with
+/// `If-None-Match` and read their `ETag`); writes are not (see [`same_origin_writes`]).
 fn cors() -> CorsLayer {
+    use axum::http::header;
     CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG])
+}
+
+/// Refuses writes that a browser sends from another site (`Sec-Fetch-Site: cross-site`, or an
+/// `Origin` whose host is not this server's), so a page elsewhere cannot post with a visitor's
+/// browser; clients that are not browsers send neither header and are not affected. Answers
+/// to writes never carry `Access-Control-Allow-Origin`.
+async fn same_origin_writes(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let method = request.method().clone();
+    if matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    if is_cross_origin(request.headers()) {
+        return ApiError::Forbidden(
+            "cross-origin writes are not accepted: post from this server's own pages or from a non-browser client".into(),
+        )
+        .into_response();
+    }
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+    response
+}
+
+/// Whether a browser marked the request as coming from another site.
+fn is_cross_origin(headers: &axum::http::HeaderMap) -> bool {
+    use axum::http::header;
+    let text = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    if text("sec-fetch-site").is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
+        return true;
+    }
+    match (text(header::ORIGIN.as_str()), text(header::HOST.as_str())) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            !origin_host.eq_ignore_ascii_case(host)
+        }
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// Serves until Ctrl-C or SIGTERM; `on_bound` learns the address actually bound.

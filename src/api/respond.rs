@@ -32,11 +32,13 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    /// Wraps a body, deriving its ETag from the bytes.
+    /// Wraps a body, deriving its ETag from the bytes. The ETag is weak (`W/"…"`): the same
+    /// content is served identity, gzip or brotli encoded (`Vary: Accept-Encoding`), and a
+    /// strong tag would claim the encodings are byte-identical.
     pub fn new(body: Vec<u8>, content_type: &'static str) -> Rendered {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         body.hash(&mut hasher);
-        let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
+        let etag = format!("W/\"{:016x}-{:x}\"", hasher.finish(), body.len());
         Rendered {
             body: Bytes::from(body),
             content_type,
@@ -55,10 +57,15 @@ impl Rendered {
     pub fn respond(&self, request: &HeaderMap) -> Response {
         let etag = HeaderValue::from_str(&self.etag).expect("hex etag is a valid header");
         let cache = HeaderValue::from_static("no-cache");
+        let vary = HeaderValue::from_static("accept-encoding");
         if if_none_match(request, &self.etag) {
             return (
                 StatusCode::NOT_MODIFIED,
-                [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+                [
+                    (header::ETAG, etag),
+                    (header::CACHE_CONTROL, cache),
+                    (header::VARY, vary),
+                ],
             )
                 .into_response();
         }
@@ -70,6 +77,7 @@ impl Rendered {
                 ),
                 (header::ETAG, etag),
                 (header::CACHE_CONTROL, cache),
+                (header::VARY, vary),
             ],
             self.body.clone(),
         )
@@ -86,14 +94,16 @@ impl Rendered {
     }
 }
 
+/// Weak comparison (RFC 9110 §13.1.2), as `If-None-Match` asks for.
 fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
+    let ours = etag.trim_start_matches("W/");
     request
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == etag || t == "*")
+        .any(|t| t == ours || t == "*")
 }
 
 /// Layers rendered at once (the rest wait up to [`RENDER_WAIT`]).

@@ -192,7 +192,7 @@ fn area_feature(a: &Area) -> geojson::Feature {
             m.insert("last".into(), json!(last.and_then(rfc3339_utc)));
         }
     }
-    feature(geometry, props)
+    feature(a.id.clone(), geometry, props)
 }
 
 /// `h3,count,z,p,bin`, one row per study-area cell.
@@ -246,27 +246,38 @@ pub fn cell_ring(cell: h3o::CellIndex) -> Vec<Position> {
         .collect()
 }
 
-/// Gi* cells (kind `cell`) and dissolved regions (kind `hot_region` / `cold_region`) as GeoJSON.
+/// Gi* cells (kind `cell`, id the H3 index) and dissolved regions (kind `hot_region` /
+/// `cold_region`, id `hot-N` / `cold-N`) as GeoJSON, every geometry a MultiPolygon (one
+/// geometry type per layer, as GIS clients expect).
 pub fn gistar_geojson(result: &GiStarResult, regions: &[Region]) -> FeatureCollection {
     let mut features: Vec<Feature> = result
         .cells
         .iter()
         .map(|c| {
             feature(
-                GeometryValue::Polygon {
-                    coordinates: vec![cell_ring(c.cell)],
+                c.cell.to_string(),
+                GeometryValue::MultiPolygon {
+                    coordinates: vec![vec![cell_ring(c.cell)]],
                 },
                 json!({"kind": "cell", "h3": c.cell.to_string(), "count": c.count, "z": round(c.z),
                        "p": c.p, "bin": c.bin, "neighbours": c.neighbours}),
             )
         })
         .collect();
+    let (mut hot, mut cold) = (0, 0);
     for (i, r) in regions.iter().enumerate() {
-        let kind = match r.kind {
-            crate::analysis::RegionKind::Hot => "hot_region",
-            crate::analysis::RegionKind::Cold => "cold_region",
+        let (kind, id) = match r.kind {
+            crate::analysis::RegionKind::Hot => {
+                hot += 1;
+                ("hot_region", format!("hot-{hot}"))
+            }
+            crate::analysis::RegionKind::Cold => {
+                cold += 1;
+                ("cold_region", format!("cold-{cold}"))
+            }
         };
         features.push(feature(
+            id,
             multipolygon(&r.geometry),
             json!({"kind": kind, "rank": i + 1, "cells": r.cells.len(), "count": r.total_count,
                    "max_abs_z": round(r.max_abs_z),
@@ -303,13 +314,19 @@ pub fn multipolygon(mp: &geo::MultiPolygon<f64>) -> GeometryValue {
     }
 }
 
-/// A feature with this geometry and properties (a JSON object).
-pub fn feature(value: GeometryValue, properties: serde_json::Value) -> Feature {
+/// A feature with a top-level `id` (unique in its layer), this geometry and properties (a
+/// JSON object).
+pub fn feature(
+    id: impl Into<String>,
+    value: GeometryValue,
+    properties: serde_json::Value,
+) -> Feature {
     let properties: Option<JsonObject> = match properties {
         serde_json::Value::Object(o) => Some(o),
         _ => None,
     };
     Feature {
+        id: Some(geojson::feature::Id::String(id.into())),
         geometry: Some(Geometry::new(value)),
         properties,
         ..Default::default()

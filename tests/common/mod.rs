@@ -186,6 +186,15 @@ impl TestApp {
         TestApp { city, router }
     }
 
+    /// A second router on the same city (as a restarted server would be): its own metrics
+    /// and layer cache.
+    pub fn fresh_router(&self) -> TestApp {
+        TestApp {
+            city: Arc::clone(&self.city),
+            router: hotspot::api::router(Arc::clone(&self.city)),
+        }
+    }
+
     /// Sends `request` through the router and reads the whole answer.
     pub async fn request(&self, request: Request<Body>) -> Reply {
         let response = self.router.clone().oneshot(request).await.unwrap();

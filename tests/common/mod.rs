@@ -167,15 +167,6 @@ impl Reply {
     pub fn json_or_null(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
-
-    /// A header as text; panics when it is missing.
-    pub fn header(&self, name: impl header::AsHeaderName + std::fmt::Display + Clone) -> &str {
-        self.headers
-            .get(name.clone())
-            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
-            .to_str()
-            .unwrap()
-    }
 }
 
 impl TestApp {
@@ -217,7 +208,8 @@ impl TestApp {
         self.send(Method::GET, path, headers, None).await
     }
 
-    /// A request of any method with extra headers and no body.
+    /// A request of any method with extra headers and, optionally, a body of a content type
+    /// (its length declared, as a client on a socket would).
     pub async fn send(
         &self,
         method: Method,
@@ -230,7 +222,6 @@ impl TestApp {
             builder = builder.header(name, *value);
         }
         let request = match body {
-            // as a client on a socket would: the length is declared
             Some((content_type, bytes)) => builder
                 .header(header::CONTENT_TYPE, content_type)
                 .header(header::CONTENT_LENGTH, bytes.len())

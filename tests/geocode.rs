@@ -1,6 +1,6 @@
 //! The geocoder on the demo city (messy spellings of its own addresses, interpolation
-//! against the generator's geometry, intersections), through the CLI, HTTP, Open311 POST
-//! and import, and on real Philadelphia addresses when the shared data is present.
+//! against the generator's geometry, intersections), through the CLI, HTTP (in-process),
+//! Open311 POST and import, and on real Philadelphia addresses when the shared data is present.
 
 mod common;
 
@@ -416,43 +416,46 @@ fn cli_geocodes_one_address_and_a_batch() {
 
 // ---------------------------------------------------------------- HTTP
 
-/// The demo city served with its geocoder, and the data directory it lives in.
+/// The demo city with its geocoder (router called in-process), and the data directory it
+/// lives in.
 struct Server {
-    inner: common::TestServer,
+    inner: common::TestApp,
     _dir: tempfile::TempDir,
 }
 
 impl std::ops::Deref for Server {
-    type Target = common::TestServer;
-    fn deref(&self) -> &common::TestServer {
+    type Target = common::TestApp;
+    fn deref(&self) -> &common::TestApp {
         &self.inner
     }
 }
 
-async fn start_demo() -> Server {
+fn start_demo() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::load(&demo_config(dir.path())).unwrap();
     let app = City::open(config, dir.path()).unwrap();
     assert!(app.geocoder.is_some());
     Server {
-        inner: common::serve(app).await,
+        inner: common::TestApp::new(app),
         _dir: dir,
     }
 }
 
-async fn get(url: &str) -> (u16, Value) {
-    let resp = reqwest::get(url).await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+async fn get(server: &Server, path: &str) -> (u16, Value) {
+    let reply = server.get(path).await;
+    (reply.status.as_u16(), reply.json_or_null())
 }
 
 #[tokio::test]
 async fn http_geocode_and_reverse() {
-    let server = start_demo().await;
+    let server = start_demo();
     let p = &demo_points()[4321];
     let q = format!("{} {}", p.number, p.street);
-    let url = reqwest::Url::parse_with_params(&server.url("/api/v1/geocode"), [("q", &q)]).unwrap();
-    let (status, v) = get(url.as_str()).await;
+    let url = format!(
+        "/api/v1/geocode?{}",
+        serde_urlencoded::to_string([("q", &q)]).unwrap()
+    );
+    let (status, v) = get(&server, &url).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["best"]["match_type"], "exact");
     assert_eq!(v["best"]["matched_address"], q);
@@ -463,19 +466,22 @@ async fn http_geocode_and_reverse() {
     assert!(haversine_m(lon, lat, p.lon, p.lat) < 1.0);
 
     // reverse of the point gives its address back
-    let (status, v) =
-        get(&server.url(&format!("/api/v1/reverse?lat={}&lon={}", p.lat, p.lon))).await;
+    let (status, v) = get(
+        &server,
+        &format!("/api/v1/reverse?lat={}&lon={}", p.lat, p.lon),
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["address"], q);
     assert!(v["distance_m"].as_f64().unwrap() < 1.0);
     assert!(v["nearest_street"]["street"].as_str().is_some(), "{v}");
 
     // ambiguous and unknown queries
-    let (status, v) = get(&server.url("/api/v1/geocode?q=150+5th+st")).await;
+    let (status, v) = get(&server, "/api/v1/geocode?q=150+5th+st").await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["ambiguous"], true);
     assert!(!v["candidates"].as_array().unwrap().is_empty());
-    let (status, v) = get(&server.url("/api/v1/geocode?q=12+Atlantis+Way")).await;
+    let (status, v) = get(&server, "/api/v1/geocode?q=12+Atlantis+Way").await;
     assert_eq!((status, v["parameter"].as_str()), (404, Some("q")), "{v}");
 
     let long = "x".repeat(600);
@@ -499,7 +505,7 @@ async fn http_geocode_and_reverse() {
         ("/api/v1/reverse?lat=39.98&lon=-181".to_string(), "lon"),
         ("/api/v1/reverse?lat=39.98".to_string(), "lon"),
     ] {
-        let (status, v) = get(&server.url(&path)).await;
+        let (status, v) = get(&server, &path).await;
         assert_eq!(status, 400, "{path}: {v}");
         assert_eq!(v["parameter"], parameter, "{path}: {v}");
         assert!(
@@ -511,9 +517,8 @@ async fn http_geocode_and_reverse() {
 
 #[tokio::test]
 async fn open311_post_with_only_an_address_is_geocoded() {
-    let server = start_demo().await;
+    let server = start_demo();
     let p = &demo_points()[777];
-    let client = reqwest::Client::new();
     let post = |address: String| {
         let fields = vec![
             ("api_key", API_KEY.to_string()),
@@ -521,22 +526,19 @@ async fn open311_post_with_only_an_address_is_geocoded() {
             ("address_string", address),
             ("description", "deep".to_string()),
         ];
-        client
-            .post(server.url("/open311/v2/requests.json"))
-            .form(&fields)
-            .send()
+        let server = &server;
+        async move { server.post_form("/open311/v2/requests.json", &fields).await }
     };
     let resp = post(format!(
         "{} {} Street",
         p.number,
         p.street.trim_end_matches(" ST")
     ))
-    .await
-    .unwrap();
-    assert_eq!(resp.status().as_u16(), 201);
-    let v: Value = resp.json().await.unwrap();
+    .await;
+    assert_eq!(resp.status.as_u16(), 201);
+    let v: Value = resp.json();
     let id = v[0]["service_request_id"].as_str().unwrap().to_string();
-    let (status, stored) = get(&server.url(&format!("/open311/v2/requests/{id}.json"))).await;
+    let (status, stored) = get(&server, &format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(status, 200);
     let (lat, lon) = (
         stored[0]["lat"].as_f64().unwrap(),
@@ -546,9 +548,9 @@ async fn open311_post_with_only_an_address_is_geocoded() {
 
     let before = server.city.store.count().unwrap();
     for address in ["12 Atlantis Way", "150 5th St"] {
-        let resp = post(address.to_string()).await.unwrap();
-        assert_eq!(resp.status().as_u16(), 400);
-        let v: Value = resp.json().await.unwrap();
+        let resp = post(address.to_string()).await;
+        assert_eq!(resp.status.as_u16(), 400);
+        let v: Value = resp.json();
         let d = v[0]["description"].as_str().unwrap();
         assert!(
             d.starts_with("address_string") && d.contains("candidates"),

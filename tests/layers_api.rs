@@ -6,15 +6,16 @@ mod common;
 
 use std::collections::HashMap;
 
+use axum::http::{header, Method};
 use chrono::{DateTime, Utc};
+use common::TestApp;
 use hotspot::model::{ServiceRequest, Status};
-use reqwest::header;
 use serde_json::Value;
 
 const DAY: i64 = 86_400;
 
 /// Every stored request (independent of the index the layers read).
-fn stored(server: &common::TestServer) -> Vec<ServiceRequest> {
+fn stored(server: &TestApp) -> Vec<ServiceRequest> {
     let mut all = Vec::new();
     server.city.store.for_each(|r| all.push(r)).unwrap();
     all
@@ -33,23 +34,20 @@ fn in_window(r: &ServiceRequest, start: i64, end: i64) -> bool {
         .is_some_and(|t| t >= start && t <= end)
 }
 
-async fn get(client: &reqwest::Client, url: &str) -> (u16, Value) {
-    let resp = client.get(url).send().await.unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.json::<Value>().await.unwrap();
-    (status, body)
+async fn get(server: &TestApp, path: &str) -> (u16, Value) {
+    let reply = server.get(path).await;
+    (reply.status.as_u16(), reply.json())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn layers_match_independent_counts_of_the_demo_city() {
     let dir = tempfile::tempdir().unwrap();
-    let server = common::start_demo(dir.path()).await;
-    let client = reqwest::Client::new();
+    let server = common::demo_app(dir.path());
     let all = stored(&server);
     let newest = newest(&all);
 
     // Catalog: every type with its count; counts add up to everything stored.
-    let (status, layers) = get(&client, &server.url("/api/v1/layers")).await;
+    let (status, layers) = get(&server, "/api/v1/layers").await;
     assert_eq!(status, 200);
     let types = layers["types"].as_array().unwrap();
     let sum: u64 = types.iter().map(|t| t["count"].as_u64().unwrap()).sum();
@@ -66,7 +64,7 @@ async fn layers_match_independent_counts_of_the_demo_city() {
     assert!(layers["methods"].as_array().unwrap().len() >= 3);
 
     // Street centerlines for the base map: the config's file as it is.
-    let (status, streets) = get(&client, &server.url("/api/v1/streets.geojson")).await;
+    let (status, streets) = get(&server, "/api/v1/streets.geojson").await;
     assert_eq!(status, 200);
     let file: Value = serde_json::from_str(
         &std::fs::read_to_string(hotspot::config::bundled("fixtures/demo/streets.geojson"))
@@ -81,8 +79,8 @@ async fn layers_match_independent_counts_of_the_demo_city() {
 
     // Points: the default window is the 90 days ending at the newest request.
     let (status, points) = get(
-        &client,
-        &server.url("/api/v1/requests.geojson?type=streetlight&limit=50"),
+        &server,
+        "/api/v1/requests.geojson?type=streetlight&limit=50",
     )
     .await;
     assert_eq!(status, 200, "{points}");
@@ -109,8 +107,8 @@ async fn layers_match_independent_counts_of_the_demo_city() {
 
     // Page 2 continues page 1 without overlap.
     let (_, page2) = get(
-        &client,
-        &server.url("/api/v1/requests.geojson?type=streetlight&limit=50&page=2"),
+        &server,
+        "/api/v1/requests.geojson?type=streetlight&limit=50&page=2",
     )
     .await;
     let first_ids: Vec<&Value> = features
@@ -127,7 +125,7 @@ async fn layers_match_independent_counts_of_the_demo_city() {
         "/api/v1/requests.geojson?status=open&bbox={},{},{},{}&start=2026-01-01&end=2026-06-30&limit=10000",
         bbox[0], bbox[1], bbox[2], bbox[3]
     );
-    let (status, boxed) = get(&client, &server.url(&url)).await;
+    let (status, boxed) = get(&server, &url).await;
     assert_eq!(status, 200, "{boxed}");
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
     let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
@@ -158,8 +156,8 @@ async fn layers_match_independent_counts_of_the_demo_city() {
 
     // Hex bins: counts per res-8 cell equal an independent aggregation.
     let (status, hex) = get(
-        &client,
-        &server.url("/api/v1/hexbins.geojson?type=illegal_dumping&res=8&days=365"),
+        &server,
+        "/api/v1/hexbins.geojson?type=illegal_dumping&res=8&days=365",
     )
     .await;
     assert_eq!(status, 200, "{hex}");
@@ -193,8 +191,8 @@ async fn layers_match_independent_counts_of_the_demo_city() {
 
     // Choropleth: per-district counts equal the districts stored with each request.
     let (status, districts) = get(
-        &client,
-        &server.url("/api/v1/boundaries/council_districts.geojson?days=all"),
+        &server,
+        "/api/v1/boundaries/council_districts.geojson?days=all",
     )
     .await;
     assert_eq!(status, 200, "{districts}");
@@ -237,62 +235,46 @@ fn signed_area(ring: &[Value]) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etags_compression_cors_and_fresh_data_after_a_post() {
     let dir = tempfile::tempdir().unwrap();
-    let server = common::start_demo(dir.path()).await;
-    let client = reqwest::Client::new();
-    let url = server
-        .url("/api/v1/requests.geojson?type=pothole&start=2026-10-01&end=2026-12-31&limit=10000");
+    let server = common::demo_app(dir.path());
+    let url = "/api/v1/requests.geojson?type=pothole&start=2026-10-01&end=2026-12-31&limit=10000";
 
-    let first = client.get(&url).send().await.unwrap();
-    assert_eq!(first.status(), 200);
-    assert_eq!(
-        first.headers()[header::CONTENT_TYPE],
-        "application/geo+json"
-    );
-    let etag = first.headers()[header::ETAG].to_str().unwrap().to_string();
-    let before: Value = first.json().await.unwrap();
+    let first = server.get(url).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.headers[header::CONTENT_TYPE], "application/geo+json");
+    let etag = first.headers[header::ETAG].to_str().unwrap().to_string();
+    let before: Value = first.json();
 
-    let again = client
-        .get(&url)
-        .header(header::IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
+    let again = server
+        .get_with(url, &[(header::IF_NONE_MATCH, &etag)])
+        .await;
+    assert_eq!(again.status, 304);
 
-    let gz = client
-        .get(&url)
-        .header(header::ACCEPT_ENCODING, "gzip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
-    let br = client
-        .get(&url)
-        .header(header::ACCEPT_ENCODING, "br")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+    let gz = server
+        .get_with(url, &[(header::ACCEPT_ENCODING, "gzip")])
+        .await;
+    assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+    let br = server
+        .get_with(url, &[(header::ACCEPT_ENCODING, "br")])
+        .await;
+    assert_eq!(br.headers[header::CONTENT_ENCODING], "br");
 
-    let cors = client
-        .get(&url)
-        .header(header::ORIGIN, "https://example.org")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cors.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
-    let preflight = client
-        .request(
-            reqwest::Method::OPTIONS,
-            server.url("/open311/v2/requests.json"),
+    let cors = server
+        .get_with(url, &[(header::ORIGIN, "https://example.org")])
+        .await;
+    assert_eq!(cors.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let preflight = server
+        .send(
+            Method::OPTIONS,
+            "/open311/v2/requests.json",
+            &[
+                (header::ORIGIN, "https://example.org"),
+                (header::ACCESS_CONTROL_REQUEST_METHOD, "POST"),
+            ],
+            None,
         )
-        .header(header::ORIGIN, "https://example.org")
-        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-        .send()
-        .await
-        .unwrap();
+        .await;
     let allowed = preflight
-        .headers()
+        .headers
         .get(header::ACCESS_CONTROL_ALLOW_METHODS)
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
@@ -309,14 +291,9 @@ async fn etags_compression_cors_and_fresh_data_after_a_post() {
         ("long", "-75.40"),
         ("description", "Deep pothole"),
     ];
-    let posted = client
-        .post(server.url("/open311/v2/requests.json"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(posted.status(), 201);
-    let posted: Value = posted.json().await.unwrap();
+    let posted = server.post_form("/open311/v2/requests.json", &form).await;
+    assert_eq!(posted.status, 201);
+    let posted: Value = posted.json();
     let id = posted[0]["service_request_id"]
         .as_str()
         .unwrap()
@@ -325,16 +302,13 @@ async fn etags_compression_cors_and_fresh_data_after_a_post() {
     // request is drawn within that, never later.
     let posted_at = std::time::Instant::now();
     let after = loop {
-        let after = client
-            .get(&url)
-            .header(header::IF_NONE_MATCH, &etag)
-            .send()
-            .await
-            .unwrap();
-        if after.status() == 200 {
+        let after = server
+            .get_with(url, &[(header::IF_NONE_MATCH, &etag)])
+            .await;
+        if after.status == 200 {
             break after;
         }
-        assert_eq!(after.status(), 304);
+        assert_eq!(after.status, 304);
         assert!(
             posted_at.elapsed() < std::time::Duration::from_millis(1_500),
             "the layer still misses the new request after {:?}",
@@ -342,7 +316,7 @@ async fn etags_compression_cors_and_fresh_data_after_a_post() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    let after: Value = after.json().await.unwrap();
+    let after: Value = after.json();
     assert_eq!(
         after["total"].as_u64().unwrap(),
         before["total"].as_u64().unwrap() + 1
@@ -353,8 +327,8 @@ async fn etags_compression_cors_and_fresh_data_after_a_post() {
         .iter()
         .any(|f| f["properties"]["service_request_id"] == id.as_str()));
     let (_, hex) = get(
-        &client,
-        &server.url("/api/v1/hexbins.geojson?type=pothole&start=2026-10-01&end=2026-12-31"),
+        &server,
+        "/api/v1/hexbins.geojson?type=pothole&start=2026-10-01&end=2026-12-31",
     )
     .await;
     let hex_total: u64 = hex["features"]
@@ -369,8 +343,7 @@ async fn etags_compression_cors_and_fresh_data_after_a_post() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_layer_parameters_are_named_in_a_400() {
     let dir = tempfile::tempdir().unwrap();
-    let server = common::start(dir.path()).await;
-    let client = reqwest::Client::new();
+    let server = common::app(dir.path());
     let cases: &[(&str, &str)] = &[
         ("/api/v1/requests.geojson?bbox=1,2,3", "bbox"),
         ("/api/v1/requests.geojson?bbox=a,b,c,d", "bbox"),
@@ -401,18 +374,14 @@ async fn bad_layer_parameters_are_named_in_a_400() {
         ("/api/v1/layers?x=1", "x"),
     ];
     for (path, parameter) in cases {
-        let (status, body) = get(&client, &server.url(path)).await;
+        let (status, body) = get(&server, path).await;
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(body["parameter"], *parameter, "{path}: {body}");
         assert!(!body["error"].as_str().unwrap().is_empty());
     }
-    let (status, body) = get(
-        &client,
-        &server.url("/api/v1/boundaries/no_such_layer.geojson"),
-    )
-    .await;
+    let (status, body) = get(&server, "/api/v1/boundaries/no_such_layer.geojson").await;
     assert_eq!(status, 404, "{body}");
-    let (status, body) = get(&client, &server.url("/api/v1/streets.geojson")).await;
+    let (status, body) = get(&server, "/api/v1/streets.geojson").await;
     assert_eq!(status, 404, "a city without a streets file: {body}");
     assert_eq!(server.city.store.count().unwrap(), 0, "nothing stored");
 }
@@ -420,8 +389,7 @@ async fn bad_layer_parameters_are_named_in_a_400() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
     let dir = tempfile::tempdir().unwrap();
-    let server = common::start_demo(dir.path()).await;
-    let client = reqwest::Client::new();
+    let server = common::demo_app(dir.path());
     let all = stored(&server);
     let newest = newest(&all);
     let by_id: HashMap<&str, &ServiceRequest> = all
@@ -431,8 +399,8 @@ async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
 
     // Gi*: every selected request is in exactly one cell; regions come ranked.
     let (status, gi) = get(
-        &client,
-        &server.url("/api/v1/hotspots.geojson?type=streetlight&days=365"),
+        &server,
+        "/api/v1/hotspots.geojson?type=streetlight&days=365",
     )
     .await;
     assert_eq!(status, 200, "{gi}");
@@ -465,10 +433,8 @@ async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
 
     // A viewport keeps only the features it touches; the statistics do not change.
     let (_, clipped) = get(
-        &client,
-        &server.url(
-            "/api/v1/hotspots.geojson?type=streetlight&days=365&bbox=-75.40,39.95,-75.37,39.98",
-        ),
+        &server,
+        "/api/v1/hotspots.geojson?type=streetlight&days=365&bbox=-75.40,39.95,-75.37,39.98",
     )
     .await;
     let kept = clipped["features"].as_array().unwrap();
@@ -482,17 +448,15 @@ async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
     }
 
     // The work list: open requests of the ranked areas, in rank order.
-    let response = client
-        .get(server.url("/api/v1/worklist.csv?type=streetlight&days=365"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(response.headers()[header::CONTENT_DISPOSITION]
+    let response = server
+        .get("/api/v1/worklist.csv?type=streetlight&days=365")
+        .await;
+    assert_eq!(response.status, 200);
+    assert!(response.headers[header::CONTENT_DISPOSITION]
         .to_str()
         .unwrap()
         .contains("attachment"));
-    let csv = response.text().await.unwrap();
+    let csv = response.text();
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
@@ -518,9 +482,7 @@ async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
     assert_eq!(rows as u64, open_in_regions);
 
     // DBSCAN clusters and repeat addresses.
-    let (status, db) = get(
-        &client,
-        &server.url("/api/v1/hotspots.geojson?type=illegal_dumping&days=365&method=dbscan&eps_m=120&min_points=6"),
+    let (status, db) = get(&server, "/api/v1/hotspots.geojson?type=illegal_dumping&days=365&method=dbscan&eps_m=120&min_points=6",
     )
     .await;
     assert_eq!(status, 200, "{db}");
@@ -532,9 +494,7 @@ async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
         .map(|f| f["properties"]["count"].as_u64().unwrap())
         .sum();
     assert!(clustered > 0);
-    let (status, rep) = get(
-        &client,
-        &server.url("/api/v1/repeats.geojson?type=vacant_property,illegal_dumping,graffiti&days=all&min_requests=4"),
+    let (status, rep) = get(&server, "/api/v1/repeats.geojson?type=vacant_property,illegal_dumping,graffiti&days=all&min_requests=4",
     )
     .await;
     assert_eq!(status, 200, "{rep}");
@@ -545,8 +505,8 @@ async fn hot_spot_layers_rank_areas_and_export_the_work_list() {
 
     // Too few requests: an empty layer that says why, not an error.
     let (status, few) = get(
-        &client,
-        &server.url("/api/v1/hotspots.geojson?type=heat&start=2026-07-01&end=2026-07-02"),
+        &server,
+        "/api/v1/hotspots.geojson?type=heat&start=2026-07-01&end=2026-07-02",
     )
     .await;
     assert_eq!(status, 200, "{few}");

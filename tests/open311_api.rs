@@ -1,33 +1,22 @@
-//! Open311 GeoReport v2 through HTTP: services, POST/GET round trip, filters, bad input.
+//! Open311 GeoReport v2 through HTTP (the router called in-process): services, POST/GET
+//! round trip, filters, bad input.
 
 mod common;
 
-use common::{start, valid_post, API_KEY};
-use reqwest::StatusCode;
+use axum::http::StatusCode;
+use common::{app, valid_post, TestApp, API_KEY};
 use serde_json::Value;
 
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn post_form(url: &str, fields: &[(&str, String)]) -> (StatusCode, Value) {
-    let resp = client().post(url).form(fields).send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+async fn post_form(server: &TestApp, path: &str, fields: &[(&str, String)]) -> (StatusCode, Value) {
+    let reply = server.post_form(path, fields).await;
+    (reply.status, reply.json_or_null())
 }
 
 #[tokio::test]
 async fn services_list_the_catalog() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
-    let list: Value = client()
-        .get(server.url("/open311/v2/services.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let server = app(dir.path());
+    let list: Value = server.get("/open311/v2/services.json").await.json();
     let codes: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -40,43 +29,28 @@ async fn services_list_the_catalog() {
     );
     assert_eq!(list[0]["type"], "realtime");
     assert_eq!(list[0]["metadata"], false);
-    let def: Value = client()
-        .get(server.url("/open311/v2/services/pothole.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let def: Value = server.get("/open311/v2/services/pothole.json").await.json();
     assert_eq!(def["service_code"], "pothole");
-    let missing = client()
-        .get(server.url("/open311/v2/services/nope.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let err: Value = missing.json().await.unwrap();
+    let missing = server.get("/open311/v2/services/nope.json").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let err: Value = missing.json();
     assert_eq!(err[0]["code"], 404);
 }
 
 #[tokio::test]
 async fn post_then_get_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
-    let (status, body) = post_form(&server.url("/open311/v2/requests.json"), &valid_post()).await;
+    let server = app(dir.path());
+    let (status, body) = post_form(&server, "/open311/v2/requests.json", &valid_post()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let id = body[0]["service_request_id"].as_str().unwrap().to_string();
     let token = body[0]["token"].as_str().unwrap().to_string();
     assert!(id.starts_with("HS-"), "{id}");
 
-    let got: Value = client()
-        .get(server.url(&format!("/open311/v2/requests/{id}.json")))
-        .send()
+    let got: Value = server
+        .get(&format!("/open311/v2/requests/{id}.json"))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     let r = &got[0];
     assert_eq!(r["service_request_id"], id.as_str());
     assert_eq!(r["service_code"], "streetlight");
@@ -97,41 +71,30 @@ async fn post_then_get_round_trip() {
     ));
     assert_eq!((expected - requested).num_days(), 7);
 
-    let tok: Value = client()
-        .get(server.url(&format!("/open311/v2/tokens/{token}.json")))
-        .send()
+    let tok: Value = server
+        .get(&format!("/open311/v2/tokens/{token}.json"))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(tok[0]["service_request_id"], id.as_str());
 
-    let listed: Value = client()
-        .get(server.url("/open311/v2/requests.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = server.get("/open311/v2/requests.json").await.json();
     assert_eq!(listed.as_array().unwrap().len(), 1);
 
-    let json_post = client()
-        .post(server.url("/open311/v2/requests.json"))
-        .json(&serde_json::json!({"api_key": API_KEY, "service_code": "pothole", "lat": 41.9, "long": -87.7}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json_post.status(), StatusCode::CREATED);
+    let json_post = server
+        .post_json(
+            "/open311/v2/requests.json",
+            &serde_json::json!({"api_key": API_KEY, "service_code": "pothole", "lat": 41.9, "long": -87.7}),
+        )
+        .await;
+    assert_eq!(json_post.status, StatusCode::CREATED);
     assert_eq!(server.city.store.count().unwrap(), 2);
 }
 
 #[tokio::test]
 async fn get_filters_select_and_page() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
-    let url = server.url("/open311/v2/requests.json");
+    let server = app(dir.path());
+    let url = "/open311/v2/requests.json";
     let mut ids = Vec::new();
     for (code, lat) in [
         ("streetlight", "41.80"),
@@ -141,21 +104,15 @@ async fn get_filters_select_and_page() {
         let mut f = valid_post();
         f[1].1 = code.into();
         f[2].1 = lat.into();
-        let (status, body) = post_form(&url, &f).await;
+        let (status, body) = post_form(&server, url, &f).await;
         assert_eq!(status, StatusCode::CREATED);
         ids.push(body[0]["service_request_id"].as_str().unwrap().to_string());
     }
     let get = |q: String| {
         let url = format!("{url}?{q}");
+        let server = &server;
         async move {
-            let v: Value = client()
-                .get(url)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let v: Value = server.get(&url).await.json();
             v.as_array()
                 .unwrap()
                 .iter()
@@ -205,8 +162,8 @@ type BadCase = (
 #[tokio::test]
 async fn bad_posts_are_refused_with_the_field_named() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
-    let url = server.url("/open311/v2/requests.json");
+    let server = app(dir.path());
+    let url = "/open311/v2/requests.json";
     let with = |field: &'static str, value: &str| {
         let mut f = valid_post();
         f.retain(|(k, _)| *k != field);
@@ -326,24 +283,17 @@ async fn bad_posts_are_refused_with_the_field_named() {
         ),
     ];
     for (name, fields, status, field) in cases {
-        let (got, body) = post_form(&url, &fields).await;
+        let (got, body) = post_form(&server, url, &fields).await;
         assert_eq!(got, status, "{name}: {body}");
         let description = body[0]["description"].as_str().unwrap_or_default();
         assert!(description.contains(field), "{name}: {description}");
         assert_eq!(body[0]["code"], status.as_u16(), "{name}");
     }
     let raw = |ct: &'static str, body: Vec<u8>| {
-        let url = url.clone();
+        let server = &server;
         async move {
-            let r = client()
-                .post(url)
-                .header("content-type", ct)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let s = r.status();
-            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+            let r = server.post_raw(url, ct, body).await;
+            (r.status, r.json_or_null())
         }
     };
     let (s, b) = raw("text/xml", b"<x/>".to_vec()).await;
@@ -371,7 +321,7 @@ async fn bad_posts_are_refused_with_the_field_named() {
 #[tokio::test]
 async fn bad_get_filters_are_refused_with_the_field_named() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let server = app(dir.path());
     for (query, field) in [
         ("start_date=yesterday", "start_date"),
         ("start_date=2026-05-01&end_date=2026-04-01", "end_date"),
@@ -382,13 +332,11 @@ async fn bad_get_filters_are_refused_with_the_field_named() {
         ("status=pending", "status"),
         ("status=open&status=closed", "status"),
     ] {
-        let resp = client()
-            .get(server.url(&format!("/open311/v2/requests.json?{query}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{query}");
-        let body: Value = resp.json().await.unwrap();
+        let resp = server
+            .get(&format!("/open311/v2/requests.json?{query}"))
+            .await;
+        assert_eq!(resp.status, StatusCode::BAD_REQUEST, "{query}");
+        let body: Value = resp.json();
         assert!(
             body[0]["description"].as_str().unwrap().contains(field),
             "{query}: {body}"
@@ -400,23 +348,22 @@ async fn bad_get_filters_are_refused_with_the_field_named() {
         "/open311/v2/tokens/abc.json",
         "/nowhere",
     ] {
-        let resp = client().get(server.url(path)).send().await.unwrap();
-        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+        let resp = server.get(path).await;
+        assert_eq!(resp.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_posts_are_each_stored_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
-    let url = server.url("/open311/v2/requests.json");
+    let server = app(dir.path());
     let tasks: Vec<_> = (0..300)
         .map(|i| {
-            let url = url.clone();
+            let server = server.clone();
             tokio::spawn(async move {
                 let mut f = valid_post();
                 f[3].1 = format!("{:.6}", -87.70 + i as f64 * 1e-4);
-                let (status, body) = post_form(&url, &f).await;
+                let (status, body) = post_form(&server, "/open311/v2/requests.json", &f).await;
                 assert_eq!(status, StatusCode::CREATED, "{body}");
                 body[0]["service_request_id"].as_str().unwrap().to_string()
             })

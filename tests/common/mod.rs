@@ -1,4 +1,5 @@
-//! Shared helpers for integration tests: a small test city and a server on a free port.
+//! Shared helpers for integration tests: a small test city, the router called in-process
+//! ([`TestApp`]) and, for tests that need a socket, a server on a free port.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -7,8 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
 use hotspot::city::City;
 use hotspot::config::Config;
+use serde_json::Value;
+use tower::ServiceExt;
 
 pub const API_KEY: &str = "test-key-123456";
 
@@ -98,10 +104,7 @@ pub const DEMO_KEY: &str = "demo-key-riverton-311";
 
 /// Opens the bundled demo city (seeded with its year of requests) on `data` and serves it.
 pub async fn start_demo(data: &Path) -> TestServer {
-    let config = Config::demo().unwrap();
-    let city = City::open(config, data).unwrap();
-    city.seed_demo_if_empty().unwrap();
-    serve(city).await
+    serve(demo_city(data)).await
 }
 
 /// Starts `hotspot serve` on a free port and returns it with the base URL.
@@ -127,4 +130,143 @@ pub fn spawn_server(data: &std::path::Path) -> (Child, String) {
     };
     std::thread::spawn(move || for _ in lines {});
     (child, url)
+}
+
+// ---------------------------------------------------------------- in-process
+
+/// The whole HTTP interface ([`hotspot::api::router`], with its compression, CORS, timeout
+/// and metrics layers) called in-process: no socket, no port. Clones share the router's
+/// state (metrics, layer cache), like connections to one server.
+#[derive(Clone)]
+pub struct TestApp {
+    pub city: Arc<City>,
+    router: Router,
+}
+
+/// A response read to its end.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON; panics with the body when it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{} body is not JSON ({e}): {}", self.status, self.text()))
+    }
+
+    /// The body as JSON, or `Null` when it is not JSON.
+    pub fn json_or_null(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl TestApp {
+    /// The router of `city`.
+    pub fn new(city: City) -> TestApp {
+        let city = Arc::new(city);
+        let router = hotspot::api::router(Arc::clone(&city));
+        TestApp { city, router }
+    }
+
+    /// A second router on the same city (as a restarted server would be): its own metrics
+    /// and layer cache.
+    pub fn fresh_router(&self) -> TestApp {
+        TestApp {
+            city: Arc::clone(&self.city),
+            router: hotspot::api::router(Arc::clone(&self.city)),
+        }
+    }
+
+    /// Sends `request` through the router and reads the whole answer.
+    pub async fn request(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    /// `GET path` (path and query, already encoded).
+    pub async fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[]).await
+    }
+
+    /// `GET path` with extra request headers.
+    pub async fn get_with(&self, path: &str, headers: &[(header::HeaderName, &str)]) -> Reply {
+        self.send(Method::GET, path, headers, None).await
+    }
+
+    /// A request of any method with extra headers and, optionally, a body of a content type
+    /// (its length declared, as a client on a socket would).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(header::HeaderName, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            builder = builder.header(name, *value);
+        }
+        let request = match body {
+            Some((content_type, bytes)) => builder
+                .header(header::CONTENT_TYPE, content_type)
+                .header(header::CONTENT_LENGTH, bytes.len())
+                .body(Body::from(bytes)),
+            None => builder.body(Body::empty()),
+        };
+        self.request(request.unwrap()).await
+    }
+
+    /// `POST path` with `body` of `content_type` (its length declared).
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        self.send(Method::POST, path, &[], Some((content_type, body)))
+            .await
+    }
+
+    /// `POST path` of form fields (`application/x-www-form-urlencoded`).
+    pub async fn post_form<V: AsRef<str>>(&self, path: &str, fields: &[(&str, V)]) -> Reply {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+        let body = serde_urlencoded::to_string(pairs).unwrap().into_bytes();
+        self.post_raw(path, "application/x-www-form-urlencoded", body)
+            .await
+    }
+
+    /// `POST path` of a JSON document.
+    pub async fn post_json(&self, path: &str, value: &Value) -> Reply {
+        self.post_raw(path, "application/json", serde_json::to_vec(value).unwrap())
+            .await
+    }
+}
+
+/// The test city (see [`test_config`]) on `data`, called in-process.
+pub fn app(data: &Path) -> TestApp {
+    let config = Config::load(&test_config(data)).unwrap();
+    TestApp::new(City::open(config, data).unwrap())
+}
+
+/// The bundled demo city, seeded with its year of requests, on `data`, called in-process.
+pub fn demo_app(data: &Path) -> TestApp {
+    TestApp::new(demo_city(data))
+}
+
+/// The bundled demo city opened on `data` and seeded with its year of requests.
+pub fn demo_city(data: &Path) -> City {
+    let config = Config::demo().unwrap();
+    let city = City::open(config, data).unwrap();
+    city.seed_demo_if_empty().unwrap();
+    city
 }

@@ -307,6 +307,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         method: args.method,
         options,
         as_of: time("as-of", &args.as_of, Bound::End)?,
+        tz,
     };
     let report = hs::compute_report(&snapshot, &query, study_area.as_deref())?;
     let stdout = std::io::stdout();

@@ -59,9 +59,8 @@ fn get(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
 }
 
 fn post(headers: &[(&str, &str)]) -> Request<Body> {
-    let body = format!(
-        "api_key={DEMO_KEY}&service_code=pothole&lat=39.98&long=-75.40&description=deep"
-    );
+    let body =
+        format!("api_key={DEMO_KEY}&service_code=pothole&lat=39.98&long=-75.40&description=deep");
     let mut r = Request::post("/open311/v2/requests.json")
         .header(header::HOST, "localhost:8311")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -78,7 +77,9 @@ fn check_layer(name: &str, fc: &Value) {
     let mut ids = HashSet::new();
     let mut types = HashSet::new();
     for f in features {
-        let id = f["id"].as_str().unwrap_or_else(|| panic!("{name}: feature without id: {f}"));
+        let id = f["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: feature without id: {f}"));
         assert!(ids.insert(id.to_string()), "{name}: id {id} twice");
         types.insert(f["geometry"]["type"].as_str().unwrap().to_string());
     }
@@ -97,7 +98,9 @@ async fn cors_writes_etags_metrics_and_feature_ids() {
     let read = send(&router, get(layer, &[("origin", "https://example.org")])).await;
     assert_eq!(read.status, StatusCode::OK);
     assert_eq!(read.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
-    assert!(read.header(header::ACCESS_CONTROL_EXPOSE_HEADERS).contains("etag"));
+    assert!(read
+        .header(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+        .contains("etag"));
     let preflight = Request::builder()
         .method(Method::OPTIONS)
         .uri(layer)
@@ -139,15 +142,24 @@ async fn cors_writes_etags_metrics_and_feature_ids() {
             .as_str()
             .unwrap()
             .contains("cross-origin"));
-        assert!(refused.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+        assert!(refused
+            .headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none());
     }
     for headers in [
-        vec![("origin", "http://localhost:8311"), ("sec-fetch-site", "same-origin")],
+        vec![
+            ("origin", "http://localhost:8311"),
+            ("sec-fetch-site", "same-origin"),
+        ],
         vec![],
     ] {
         let accepted = send(&router, post(&headers)).await;
         assert_eq!(accepted.status, StatusCode::CREATED, "{headers:?}");
-        assert!(accepted.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+        assert!(accepted
+            .headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none());
     }
 
     // Metrics count 304s as 3xx and preflights among the 2xx.
@@ -167,12 +179,21 @@ async fn cors_writes_etags_metrics_and_feature_ids() {
 
     // One geometry type per layer, a unique id on every feature.
     for (name, path) in [
-        ("gistar", "/api/v1/hotspots.geojson?type=streetlight&days=365"),
-        ("dbscan", "/api/v1/hotspots.geojson?type=rodent&days=365&method=dbscan"),
+        (
+            "gistar",
+            "/api/v1/hotspots.geojson?type=streetlight&days=365",
+        ),
+        (
+            "dbscan",
+            "/api/v1/hotspots.geojson?type=rodent&days=365&method=dbscan",
+        ),
         ("repeats", "/api/v1/repeats.geojson?days=all"),
         ("hexbins", "/api/v1/hexbins.geojson?type=graffiti&days=365"),
         ("requests", "/api/v1/requests.geojson?type=graffiti&days=30"),
-        ("districts", "/api/v1/boundaries/council_districts.geojson?days=30"),
+        (
+            "districts",
+            "/api/v1/boundaries/council_districts.geojson?days=30",
+        ),
     ] {
         let answer = send(&router, get(path, &[])).await;
         assert_eq!(answer.status, StatusCode::OK, "{name}");

@@ -46,6 +46,7 @@ fn query(
     selection: &Selection,
     method: Method,
     as_of: i64,
+    tz: chrono_tz::Tz,
 ) -> Result<HotspotQuery, ApiError> {
     Ok(HotspotQuery {
         selection: Selection {
@@ -55,6 +56,7 @@ fn query(
         method,
         options: MethodOptions::parse(method, |name| params.get(name))?,
         as_of: Some(as_of),
+        tz,
     })
 }
 
@@ -144,7 +146,13 @@ async fn report_layer(
     let params = Params::parse(raw.as_deref(), allowed, true)?;
     let method = method(&params)?;
     let scope = params.scope(&state.city)?;
-    let q = query(&params, &scope.selection, method, scope.as_of)?;
+    let q = query(
+        &params,
+        &scope.selection,
+        method,
+        scope.as_of,
+        state.city.config.timezone,
+    )?;
     let bbox = scope.selection.bbox;
     let key = cache_key(route, &raw);
     cached(
@@ -198,7 +206,13 @@ pub async fn work_list(
     }
     let method = area_method(&params)?;
     let scope = params.scope(&state.city)?;
-    let q = query(&params, &scope.selection, method, scope.as_of)?;
+    let q = query(
+        &params,
+        &scope.selection,
+        method,
+        scope.as_of,
+        state.city.config.timezone,
+    )?;
     let key = cache_key("worklist", &raw);
     cached(
         &state,

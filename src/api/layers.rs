@@ -103,7 +103,7 @@ pub async fn catalog(
                 "boundaries": boundaries,
                 "defaults": {"days": DEFAULT_DAYS, "res": app.config.h3_resolution,
                              "method": crate::methods::METHODS[0].id, "status": "all"},
-                "limits": {"days": MAX_DAYS, "points": LIMIT.max},
+                "limits": {"days": MAX_DAYS, "points": LIMIT.max as i64},
                 "filters": FILTER_PARAMS,
                 "methods": crate::methods::advertise(app.config.h3_resolution),
             });

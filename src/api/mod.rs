@@ -166,7 +166,11 @@ async fn same_origin_writes(
 /// Whether a browser marked the request as coming from another site.
 fn is_cross_origin(headers: &axum::http::HeaderMap) -> bool {
     use axum::http::header;
-    let text = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+    };
     if text("sec-fetch-site").is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
         return true;
     }

@@ -21,6 +21,8 @@ pub struct HotspotQuery {
     /// Reference time of the SLA figures (unix seconds); `None` = the snapshot's newest
     /// `requested_datetime` ([`IndexSnapshot::newest_requested`]).
     pub as_of: Option<i64>,
+    /// The city's time zone: the renderings write times with its offset.
+    pub tz: chrono_tz::Tz,
 }
 
 impl Default for HotspotQuery {
@@ -30,6 +32,7 @@ impl Default for HotspotQuery {
             method: Method::Gistar,
             options: MethodOptions::default(),
             as_of: None,
+            tz: chrono_tz::UTC,
         }
     }
 }

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
 use serde_json::json;
 
-use super::report::{
-    rfc3339_utc, Area, AreaDetail, HotspotReport, ReportDetail, WORK_LIST_COLUMNS,
-};
+use super::report::{Area, AreaDetail, HotspotReport, ReportDetail, WORK_LIST_COLUMNS};
 use super::HotspotError;
 use crate::analysis::{DbscanResult, GiStarResult, Region};
 use crate::methods::Method;
@@ -21,7 +19,11 @@ impl HotspotReport {
     /// priority properties), then cold regions and Gi* cells; the parameters used are the
     /// foreign member `parameters`.
     pub fn to_geojson(&self) -> FeatureCollection {
-        let mut features: Vec<geojson::Feature> = self.areas.iter().map(area_feature).collect();
+        let mut features: Vec<geojson::Feature> = self
+            .areas
+            .iter()
+            .map(|a| area_feature(a, self.parameters.tz))
+            .collect();
         if let ReportDetail::Gistar {
             result,
             cold_regions,
@@ -132,7 +134,7 @@ impl HotspotReport {
     }
 }
 
-fn area_feature(a: &Area) -> geojson::Feature {
+fn area_feature(a: &Area, tz: chrono_tz::Tz) -> geojson::Feature {
     let geometry = match &a.geometry {
         geo::Geometry::MultiPolygon(mp) => multipolygon(mp),
         geo::Geometry::Polygon(p) => multipolygon(&geo::MultiPolygon(vec![p.clone()])),
@@ -187,9 +189,9 @@ fn area_feature(a: &Area) -> geojson::Feature {
         } => {
             m.insert("address".into(), json!(address));
             m.insert("distinct_types".into(), json!(a.types.len()));
-            m.insert("recurring_types".into(), json!(a.significance));
-            m.insert("first".into(), json!(first.and_then(rfc3339_utc)));
-            m.insert("last".into(), json!(last.and_then(rfc3339_utc)));
+            m.insert("recurring_types".into(), json!(a.significance as u64));
+            m.insert("first".into(), json!(local_time(*first, tz)));
+            m.insert("last".into(), json!(local_time(*last, tz)));
         }
     }
     feature(a.id.clone(), geometry, props)

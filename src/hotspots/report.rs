@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::query::{exact_cells, minimum_requests, select, HotspotQuery};
@@ -16,6 +15,7 @@ use crate::analysis::{
 use crate::index::IndexSnapshot;
 use crate::methods::Method;
 use crate::model::Status;
+use crate::time::local_time;
 
 /// How many most frequent addresses each area lists.
 pub const TOP_ADDRESSES: usize = 5;
@@ -49,6 +49,8 @@ pub struct Parameters {
     pub as_of: Option<i64>,
     /// Requests selected.
     pub requests: usize,
+    /// The city's time zone (times are written with its offset).
+    pub tz: chrono_tz::Tz,
     /// Gi*: resolution used, and whether it was `"given"` or `"auto"`.
     pub resolution: Option<u8>,
     pub resolution_rule: Option<&'static str>,
@@ -65,10 +67,10 @@ impl Parameters {
         let mut o = json!({
             "method": self.method.as_str(),
             "types": self.codes,
-            "start": self.start.and_then(rfc3339_utc),
-            "end": self.end.and_then(rfc3339_utc),
+            "start": local_time(self.start, self.tz),
+            "end": local_time(self.end, self.tz),
             "status": self.status.map(Status::as_str),
-            "as_of": self.as_of.and_then(rfc3339_utc),
+            "as_of": local_time(self.as_of, self.tz),
             "requests": self.requests,
         });
         let m = o.as_object_mut().expect("object");
@@ -110,9 +112,7 @@ impl Parameters {
         }
         parts.push(format!(
             "SLA as of {}",
-            self.as_of
-                .and_then(rfc3339_utc)
-                .unwrap_or_else(|| "-".into())
+            local_time(self.as_of, self.tz).unwrap_or_else(|| "-".into())
         ));
         parts.join(", ")
     }
@@ -257,6 +257,7 @@ pub fn compute_report(
         status: query.selection.status,
         as_of,
         requests: sel.points.len(),
+        tz: query.tz,
         resolution: None,
         resolution_rule: None,
         k: None,
@@ -329,9 +330,4 @@ pub fn compute_report(
             })
         }
     }
-}
-
-/// Unix seconds as RFC 3339 in UTC.
-pub(super) fn rfc3339_utc(t: i64) -> Option<String> {
-    DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.to_rfc3339())
 }

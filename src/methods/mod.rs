@@ -450,8 +450,13 @@ fn method_json(m: &MethodSpec, city_res: u8) -> Value {
 }
 
 fn param_json(p: &ParamSpec, city_res: u8) -> Value {
+    // whole numbers as JSON integers
+    let number = |x: f64| match p.kind {
+        ParamKind::Integer => json!(x as i64),
+        _ => json!(x),
+    };
     let (default, rule) = match p.default {
-        ParamDefault::Number(x) => (json!(x), None),
+        ParamDefault::Number(x) => (number(x), None),
         ParamDefault::Flag(b) => (json!(b), None),
         ParamDefault::Auto(rule) => (Value::Null, Some(rule)),
         ParamDefault::CityResolution => (json!(city_res), None),
@@ -464,8 +469,8 @@ fn param_json(p: &ParamSpec, city_res: u8) -> Value {
     let mut o = json!({"name": p.name, "label": p.label, "help": p.help, "kind": kind,
                        "default": default, "rule": rule});
     if p.kind != ParamKind::Flag {
-        o["min"] = json!(p.min);
-        o["max"] = json!(p.max);
+        o["min"] = number(p.min);
+        o["max"] = number(p.max);
     }
     o
 }
@@ -502,7 +507,7 @@ mod tests {
         assert_eq!(ids, ["gistar", "dbscan", "hexbins", "points", "repeats"]);
         assert_eq!(ad[0]["parameters"][0]["rule"], RES_RULE);
         assert_eq!(ad[2]["parameters"][0]["default"], 9);
-        assert_eq!(ad[3]["parameters"][0]["max"], 10_000.0);
+        assert_eq!(ad[3]["parameters"][0]["max"], 10_000);
         assert_eq!(ad[0]["legend"]["classes"].as_array().unwrap().len(), 7);
     }
 }

@@ -325,6 +325,86 @@ fn intersections_land_on_the_crossing() {
     assert_eq!(r.match_type, MatchType::Intersection);
 }
 
+// ---------------------------------------------------------------- cross streets and notes
+
+/// Each demo street's crossings: (node, the other street's name).
+fn crossings() -> HashMap<String, Vec<([f64; 2], String)>> {
+    let mut nodes: HashMap<(i64, i64), (Vec<String>, [f64; 2])> = HashMap::new();
+    for s in demo_segments() {
+        for p in [s.a, s.b] {
+            let key = ((p[0] * 1e6).round() as i64, (p[1] * 1e6).round() as i64);
+            let entry = nodes.entry(key).or_insert_with(|| (Vec::new(), p));
+            if !entry.0.contains(&s.name) {
+                entry.0.push(s.name.clone());
+            }
+        }
+    }
+    let mut out: HashMap<String, Vec<([f64; 2], String)>> = HashMap::new();
+    for (names, p) in nodes.values() {
+        for a in names {
+            for b in names.iter().filter(|b| *b != a) {
+                out.entry(a.clone()).or_default().push((*p, b.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn numbered_addresses_with_a_cross_street_or_note_land_on_their_points() {
+    let g = demo_geocoder();
+    let crossings = crossings();
+    let (mut n, mut within) = (0, 0);
+    let mut misses = Vec::new();
+    for (k, p) in demo_points().iter().enumerate().step_by(5) {
+        let Some(near) = crossings.get(&p.street) else {
+            continue;
+        };
+        // the two nearest crossings of the point's street
+        let mut near: Vec<(f64, &str)> = near
+            .iter()
+            .map(|(q, name)| (haversine_m(p.lon, p.lat, q[0], q[1]), name.as_str()))
+            .collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (x, y) = (near[0].1, near.get(1).map_or(near[0].1, |c| c.1));
+        let (num, st) = (p.number, &p.street);
+        let query = match k % 10 {
+            0 => format!("{num} {st} AT {x}"),
+            1 => format!("{num} {} @ {}", st.to_lowercase(), x.to_lowercase()),
+            2 => format!("{num} {st} & {x}"),
+            3 => format!("{num} {st} and {x}"),
+            4 => format!("{num} {st} near {x}"),
+            5 => format!("{num} {st} between {x} and {y}"),
+            6 => format!("{num} {} (at {})", st.to_lowercase(), x.to_lowercase()),
+            7 => format!("{num} {st} (AKA {} {st})", num + 1000),
+            8 => format!("{num} {st} (rear), Riverton PA {}", p.postcode),
+            _ => format!("{num} {st} Apt 2 (corner of {x} [{y}]"),
+        };
+        n += 1;
+        let r = g.geocode(&query, None);
+        let d = r
+            .accepted(ACCEPT_SCORE)
+            .map(|m| haversine_m(m.lon, m.lat, p.lon, p.lat));
+        if d.is_some_and(|d| d <= 30.0) {
+            within += 1;
+        } else if misses.len() < 10 {
+            misses.push(format!("{query:?} → {d:?} {:?}", r.reason));
+        }
+    }
+    println!(
+        "demo addresses with a cross street or note: {within} of {n} within 30 m ({:.2} %)",
+        100.0 * within as f64 / n as f64
+    );
+    assert!(n > 4_000, "{n}");
+    assert!(
+        within as f64 >= 0.995 * n as f64,
+        "{within} of {n}: {misses:#?}"
+    );
+    // without a house number the same words are an intersection
+    let r = g.geocode("Ridge Ave & Girard Ave (near the park)", None);
+    assert_eq!(r.best.unwrap().match_type, MatchType::Intersection);
+}
+
 // ---------------------------------------------------------------- CLI
 
 #[test]
@@ -663,6 +743,31 @@ fn rewrite(text: &str, k: usize) -> String {
     }
 }
 
+/// What an address file holds for a row: a numbered address up to its first cross street or
+/// note ("5501 N. 5th St at Tabor" → "5501 N. 5th St"); other text as it is.
+fn before_note(text: &str) -> &str {
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return text;
+    }
+    let upper = format!("{} ", text.to_ascii_uppercase());
+    let cut = [
+        "(",
+        "@",
+        "&",
+        ",",
+        " AT ",
+        " AND ",
+        " NEAR ",
+        " BETWEEN ",
+        " AKA ",
+    ]
+    .iter()
+    .filter_map(|m| upper.find(m))
+    .min()
+    .unwrap_or(text.len());
+    text[..cut.min(text.len())].trim_end()
+}
+
 #[test]
 fn philadelphia_addresses_geocode_back_to_their_points() {
     let Some(shared) = hotspot::config::shared_data_dir() else {
@@ -672,6 +777,7 @@ fn philadelphia_addresses_geocode_back_to_their_points() {
     let folder = shared.join("philadelphia/addresses");
     let buildings = folder.join("phl_city_buildings.csv");
     let schools = folder.join("phl_school_facilities_201302.csv");
+    let markets = folder.join("phl_farmers_markets.csv");
     if !buildings.exists() || !schools.exists() {
         println!("skipped: Philadelphia address files are absent");
         return;
@@ -683,7 +789,11 @@ fn philadelphia_addresses_geocode_back_to_their_points() {
         "longitude_0",
         "latitude_0",
     ));
+    if markets.exists() {
+        pairs.extend(read_pairs(&markets, "ADDRESS", "LON", "LAT"));
+    }
     // the reference: every row whose address has a number and a street, as OpenAddresses
+    // holds it (number and street only: no cross street, no note)
     let dir = tempfile::tempdir().unwrap();
     let oa = dir.path().join("phl.csv");
     let mut w = csv::Writer::from_path(&oa).unwrap();
@@ -692,7 +802,7 @@ fn philadelphia_addresses_geocode_back_to_their_points() {
     let mut usable = Vec::new();
     let mut same_address: HashMap<String, Vec<(f64, f64)>> = HashMap::new();
     for (text, lon, lat) in &pairs {
-        if let Ok(ParsedAddress::Street(a)) = parse_address(text) {
+        if let Ok(ParsedAddress::Street(a)) = parse_address(before_note(text)) {
             let zip = a.zipcode.clone().unwrap_or_default();
             let row = [
                 lon.to_string(),
@@ -712,36 +822,46 @@ fn philadelphia_addresses_geocode_back_to_their_points() {
     }
     w.flush().unwrap();
     let g = Geocoder::from_files(&[oa], None).unwrap().unwrap();
-    let (mut found, mut within) = (0, 0);
+    // [all, with a cross street or note]: (rows, found, within 30 m)
+    let mut counts = [[0usize; 3]; 2];
     let mut misses = Vec::new();
     for (k, (text, key)) in usable.iter().enumerate() {
+        let noted = usize::from(before_note(text) != text.as_str());
         let query = rewrite(text, k);
         let r = g.geocode(&query, None);
-        if r.accepted(ACCEPT_SCORE).is_none() && misses.len() < 5 {
-            misses.push(format!("{text:?} as {query:?}: {:?}", r.reason));
-        }
-        if let Some(m) = r.accepted(ACCEPT_SCORE) {
-            found += 1;
+        let d = r.accepted(ACCEPT_SCORE).map(|m| {
             // several buildings share some addresses: any of their points is right
-            let d = same_address[key]
+            same_address[key]
                 .iter()
                 .map(|(lon, lat)| haversine_m(m.lon, m.lat, *lon, *lat))
-                .fold(f64::INFINITY, f64::min);
-            if d <= 30.0 {
-                within += 1;
-            }
+                .fold(f64::INFINITY, f64::min)
+        });
+        for c in counts.iter_mut().take(1 + noted) {
+            c[0] += 1;
+            c[1] += usize::from(d.is_some());
+            c[2] += usize::from(d.is_some_and(|d| d <= 30.0));
+        }
+        if !d.is_some_and(|d| d <= 30.0) && misses.len() < 10 {
+            misses.push(format!("{text:?} as {query:?}: {d:?} {:?}", r.reason));
         }
     }
-    let n = usable.len();
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    let [[n, found, within], [noted, noted_found, noted_within]] = counts;
     println!(
-        "Philadelphia buildings + schools: {} rows, {n} with a numbered address; rewritten: \
-         {found} found ({:.1} %), {within} within 30 m ({:.1} %)",
+        "Philadelphia buildings + schools + farmers markets: {} rows, {n} with a numbered \
+         address; rewritten: {found} found ({:.2} %), {within} within 30 m ({:.2} %); \
+         {noted} with a cross street or note: {noted_found} found, {noted_within} within 30 m",
         pairs.len(),
-        100.0 * found as f64 / n as f64,
-        100.0 * within as f64 / n as f64
+        pct(found, n),
+        pct(within, n)
     );
     println!("first misses: {misses:#?}");
     assert!(n > 2_500, "{n}");
-    assert!(found as f64 >= 0.97 * n as f64, "{found} of {n}");
-    assert!(within as f64 >= 0.95 * n as f64, "{within} of {n}");
+    assert!(noted > 30, "{noted}");
+    assert!(found as f64 >= 0.99 * n as f64, "{found} of {n}");
+    assert!(within as f64 >= 0.995 * n as f64, "{within} of {n}");
+    assert!(
+        noted_within as f64 >= 0.95 * noted as f64,
+        "{noted_within} of {noted}"
+    );
 }

@@ -8,11 +8,17 @@
 //!
 //! The rules, in the order they apply:
 //! 1. upper-case; keep letters, digits, `-` inside words and ranges, `/` in `1/2`, `#`, `&`,
-//!    `@`, `,`; drop `.` and apostrophes; everything else separates words (`½` reads `1/2`);
+//!    `@`, `,`, parentheses; drop `.` and apostrophes; everything else separates words
+//!    (`½` reads `1/2`); a `( … )` note is dropped (nested, unclosed to the end; when only
+//!    a note holds a numbered address, the note is the address);
 //! 2. a trailing ZIP (`19107`, `19107-1234`), state (after a ZIP or a comma) and city (the
 //!    last comma-separated part, or words after the street suffix) are split off;
-//! 3. `A & B`, `A AND B`, `A AT B`, `A / B`, `A @ B`, `CORNER OF A AND B` are intersections;
-//!    `PLACE @ 810 KELLY DR` is the address after the `@`;
+//! 3. a numbered address ends before a cross street or alias once a street word follows
+//!    its number: `AT`, `@`, `&`, `AND`, `/`, `NEAR`, `BETWEEN`, `AKA`, or a comma before
+//!    another numbered address (`5501 N 5TH ST AT TABOR` is `5501 N 5TH ST`);
+//!    without a house number, `A & B`, `A AND B`, `A AT B`, `A / B`, `A @ B`,
+//!    `CORNER OF A AND B` are intersections; `PLACE @ 810 KELLY DR` is the address after
+//!    the `@`;
 //! 4. house number forms: `123`, `123A`, `123 1/2`, `1200-04`, `1200-1204`, and blocks
 //!    `2100 BLOCK [OF]`, `2100 BLK`, `BLOCK OF 2100`;
 //! 5. a unit designator (Appendix C2) with its number (`APT 2`, `# 3B`, `REAR`) is split off;
@@ -26,6 +32,7 @@
 //! the assembly of a numbered address; the parts live in submodules, their public items
 //! re-exported here:
 //! * `address`: the result types and their USPS rendering;
+//! * `notes`: parenthesized notes (rule 1) and cross streets after a number (rule 3);
 //! * `locality`: the trailing city, state and ZIP code (rule 2);
 //! * `house_number`: house numbers and ranges (rule 4);
 //! * `unit`: secondary units (rule 5);
@@ -34,6 +41,7 @@
 mod address;
 mod house_number;
 mod locality;
+mod notes;
 mod street;
 mod unit;
 
@@ -87,7 +95,7 @@ pub fn parse_address(input: &str) -> Result<ParsedAddress, NormalizeError> {
         });
     }
     let cleaned = clean(input);
-    let mut toks: Vec<&str> = cleaned.split_ascii_whitespace().collect();
+    let mut toks = notes::drop_parenthesized(cleaned.split_ascii_whitespace().collect());
     // connectors, `#` and commas cannot start or end an address
     let Some(first) = toks.iter().position(|t| is_word(t)) else {
         return Err(NormalizeError::Empty);
@@ -96,12 +104,16 @@ pub fn parse_address(input: &str) -> Result<ParsedAddress, NormalizeError> {
     while toks.last().is_some_and(|t| !is_word(t) && *t != ",") {
         toks.pop();
     }
-    let locality = strip_locality(&mut toks);
+    let mut locality = strip_locality(&mut toks);
     strip_corner_prefix(&mut toks);
+    notes::cut_cross_street(&mut toks, &mut locality);
+    toks.retain(|t| *t != ",");
     if let Some(p) = find_connector(&toks) {
         let (left, right) = (&toks[..p], &toks[p + 1..]);
         if matches!(toks[p], "@" | "AT") && is_house_number(right[0]) {
-            return parse_numbered(right.to_vec(), locality, input);
+            let mut right = right.to_vec();
+            notes::cut_cross_street(&mut right, &mut locality);
+            return parse_numbered(right, locality, input);
         }
         if !is_house_number(left[0]) {
             let a = street_name_of(left, input)?;
@@ -123,7 +135,11 @@ pub fn parse_address(input: &str) -> Result<ParsedAddress, NormalizeError> {
 /// input gives an empty name.
 pub fn normalize_street_name(input: &str) -> StreetName {
     let cleaned = clean(input);
-    let toks: Vec<&str> = cleaned.split_ascii_whitespace().collect();
+    // parentheses separate words here, as spaces do
+    let toks: Vec<&str> = cleaned
+        .split_ascii_whitespace()
+        .filter(|t| !matches!(*t, "(" | ")"))
+        .collect();
     if toks.is_empty() {
         return StreetName::default();
     }
@@ -150,11 +166,13 @@ fn clean(input: &str) -> String {
             '½' => out.push_str(" 1/2 "),
             '-' if prev.is_alphanumeric() && n1.is_alphanumeric() => out.push('-'),
             '/' if prev.is_ascii_digit() && n1.is_ascii_digit() => out.push('/'),
-            '/' | '#' | '&' | '@' | ',' => {
+            '/' | '#' | '&' | '@' | ',' | '(' | ')' => {
                 out.push(' ');
                 out.push(c);
                 out.push(' ');
             }
+            '[' | '{' => out.push_str(" ( "),
+            ']' | '}' => out.push_str(" ) "),
             // N.BROAD → N BROAD, but N.E. → NE and ST. → ST
             '.' if n1.is_alphabetic() && n2 != '.' => out.push(' '),
             '.' | '\'' | '’' | '`' => {}

@@ -225,6 +225,70 @@ const CASES: &[(&str, &str)] = &[
     ("N TWELFTH ST & MARKET ST", "N 12TH ST & MARKET ST"),
     ("LLOYD HALL @ 810 KELLY DR", "810 KELLY DR"),
     ("BROAD & MARKET, PHILADELPHIA, PA 19107", "BROAD & MARKET"),
+    // a cross street, a note or an alias after a numbered address
+    ("5501 N FIFTH STREET AT TABOR", "5501 N 5TH ST"),
+    ("5501 N. 5th St at Tabor", "5501 N 5TH ST"),
+    ("5220 linden avenue (at delaware avenue)", "5220 LINDEN AVE"),
+    ("3751 ISLAND AVE (AKA 4269 ISLAND AVE)", "3751 ISLAND AVE"),
+    ("3751 ISLAND AVE AKA 4269 ISLAND AVE", "3751 ISLAND AVE"),
+    ("3751 Island Ave a/k/a 4269 Island Ave", "3751 ISLAND AVE"),
+    (
+        "3101 E Castor Ave (3901 N Delaware at Wheatsheaf Ln)",
+        "3101 E CASTOR AVE",
+    ),
+    ("4359-61 Germantown @19th", "4359-4361 GERMANTOWN"),
+    ("1234 MARKET ST @ 12TH ST", "1234 MARKET ST"),
+    ("6026 Germantown Ave & Walnut Lane", "6026 GERMANTOWN AVE"),
+    ("1601-13 S 20th St And Tasker St", "1601-1613 S 20TH ST"),
+    ("4600 Morris at Abbottsford", "4600 MORRIS"),
+    ("1234 MARKET ST / 12TH ST", "1234 MARKET ST"),
+    (
+        "751 S Manatawna Ave near Steeple and Belfry",
+        "751 S MANATAWNA AVE",
+    ),
+    ("1234 MARKET ST NR 12TH", "1234 MARKET ST"),
+    ("1234 Market St between 12th and 13th", "1234 MARKET ST"),
+    ("1234 MARKET ST BTWN 12TH & 13TH STS", "1234 MARKET ST"),
+    ("2100 BLOCK S BROAD ST AT MCKEAN", "2100 BLOCK S BROAD ST"),
+    ("1234 N BROAD ST APT 2 AT GIRARD", "1234 N BROAD ST APT 2"),
+    ("1234 N BROAD ST APT 2 (AT GIRARD)", "1234 N BROAD ST APT 2"),
+    ("1234 MARKET ST (REAR)", "1234 MARKET ST"),
+    (
+        "1200 Carpenter Street (corner of 12th)",
+        "1200 CARPENTER ST",
+    ),
+    (
+        "100 E Lehigh Ave  (Temple Hospital Campus)",
+        "100 E LEHIGH AVE",
+    ),
+    ("3275 Fox Street (at (near) Abbottsford Rd)", "3275 FOX ST"),
+    (
+        "3275 Fox Street (at [near] Abbottsford Rd) rear",
+        "3275 FOX ST REAR",
+    ),
+    ("5220 LINDEN AVE (AT DELAWARE AVE", "5220 LINDEN AVE"),
+    ("5220 LINDEN AVE AT DELAWARE AVE)", "5220 LINDEN AVE"),
+    ("5220 LINDEN AVE ((AT DELAWARE AVE)", "5220 LINDEN AVE"),
+    ("5220 LINDEN AVE) (AT DELAWARE AVE", "5220 LINDEN AVE"),
+    ("Temple Hospital (100 E Lehigh Ave)", "100 E LEHIGH AVE"),
+    ("(1234 Market St)", "1234 MARKET ST"),
+    (
+        "5267 Germantown Ave (at Queen Lane), 19144",
+        "5267 GERMANTOWN AVE, 19144",
+    ),
+    (
+        "5501 N 5th St at Tabor Rd, Philadelphia, PA 19120",
+        "5501 N 5TH ST, PHILADELPHIA, PA 19120",
+    ),
+    ("1500 Market St, 8 Penn Center", "1500 MARKET ST"),
+    (
+        "520 N. Christopher Columbus Blvd,  520-34 N. Delaware Ave",
+        "520 N CHRISTOPHER COLUMBUS BLVD",
+    ),
+    // ... and intersections without one stay intersections
+    ("BROAD ST & MARKET ST (NW CORNER)", "BROAD ST & MARKET ST"),
+    ("5th and Market", "5TH & MARKET"),
+    ("N 12 ST & MARKET ST", "N 12TH ST & MARKET ST"),
     // street without a number
     ("MARKET ST", "MARKET ST"),
     ("n broad street", "N BROAD ST"),
@@ -321,6 +385,52 @@ fn blocks_and_intersections_are_typed() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn cross_streets_and_notes_leave_the_numbered_address() {
+    // the alias's own number (4269) is not the address's
+    for input in [
+        "3751 ISLAND AVE (AKA 4269 ISLAND AVE)",
+        "3751 ISLAND AVE AKA 4269 ISLAND AVE",
+        "3751 Island Ave, 4269 Island Ave",
+    ] {
+        let a = street(input);
+        assert_eq!(
+            (a.number, a.street.full().as_str()),
+            (3751, "ISLAND AVE"),
+            "{input:?}"
+        );
+    }
+    let a = street("1234 n broad st apt 2 (at girard), Philadelphia, PA 19122");
+    assert_eq!(
+        a.to_string(),
+        "1234 N BROAD ST APT 2, PHILADELPHIA, PA 19122"
+    );
+    // without a house number before it, a connector still joins two streets
+    for (input, a, b) in [
+        ("BROAD ST & MARKET ST", "BROAD ST", "MARKET ST"),
+        ("5th and Market", "5TH", "MARKET"),
+        (
+            "Broad St at Market St (near the subway)",
+            "BROAD ST",
+            "MARKET ST",
+        ),
+        ("N 12 ST & MARKET ST", "N 12TH ST", "MARKET ST"),
+        ("CORNER OF BROAD AND MARKET (NW)", "BROAD", "MARKET"),
+    ] {
+        match parse_address(input) {
+            Ok(ParsedAddress::Intersection(x, y)) => {
+                assert_eq!((x.full().as_str(), y.full().as_str()), (a, b), "{input:?}")
+            }
+            other => panic!("{input:?}: {other:?}"),
+        }
+    }
+    // a connector right after the number is no cross street (nothing to cut from)
+    assert!(matches!(
+        parse_address("1200 & 1202 MARKET ST"),
+        Ok(ParsedAddress::Street(a)) if a.number == 1200
+    ));
 }
 
 #[test]

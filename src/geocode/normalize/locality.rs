@@ -13,7 +13,20 @@ pub(super) struct Locality {
     pub(super) zip4: Option<String>,
 }
 
-/// Removes a trailing `[, CITY][,] [STATE] [ZIP[-PLUS4]]` and all commas from `toks`.
+impl Locality {
+    /// Takes the parts `self` lacks from `other` (a ZIP with its plus-4).
+    pub(super) fn fill_from(&mut self, other: Locality) {
+        self.city = self.city.take().or(other.city);
+        self.state = self.state.take().or(other.state);
+        if self.zipcode.is_none() {
+            self.zipcode = other.zipcode;
+            self.zip4 = other.zip4;
+        }
+    }
+}
+
+/// Removes a trailing `[, CITY][,] [STATE] [ZIP[-PLUS4]]` from `toks`; commas between
+/// the other words stay (a comma may end the address before a note).
 pub(super) fn strip_locality(toks: &mut Vec<&str>) -> Locality {
     let mut loc = Locality::default();
     trim_commas(toks);
@@ -46,7 +59,7 @@ pub(super) fn strip_locality(toks: &mut Vec<&str>) -> Locality {
             toks.truncate(c);
         }
     }
-    toks.retain(|t| *t != ",");
+    trim_commas(toks);
     loc
 }
 

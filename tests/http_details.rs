@@ -189,7 +189,10 @@ async fn cors_writes_etags_metrics_and_feature_ids() {
         ),
         ("repeats", "/api/v1/repeats.geojson?days=all"),
         ("hexbins", "/api/v1/hexbins.geojson?type=graffiti&days=365"),
-        ("requests", "/api/v1/requests.geojson?type=graffiti&days=30"),
+        (
+            "requests",
+            "/api/v1/requests.geojson?type=graffiti&days=365&limit=500",
+        ),
         (
             "districts",
             "/api/v1/boundaries/council_districts.geojson?days=30",

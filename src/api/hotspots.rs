@@ -39,25 +39,25 @@ fn area_params() -> Vec<&'static str> {
     names
 }
 
-/// The hot-spot query a layer's parameters ask for: the whole city (a box only clips the
-/// output, so significance does not depend on the viewport).
+/// The scope and hot-spot query a layer's parameters ask for: the whole city (a box only
+/// clips the output, so significance does not depend on the viewport).
 fn query(
+    state: &ServerState,
     params: &Params,
-    selection: &Selection,
     method: Method,
-    as_of: i64,
-    tz: chrono_tz::Tz,
-) -> Result<HotspotQuery, ApiError> {
-    Ok(HotspotQuery {
+) -> Result<(super::params::Scope, HotspotQuery), ApiError> {
+    let scope = params.scope(&state.city)?;
+    let query = HotspotQuery {
         selection: Selection {
             bbox: None,
-            ..selection.clone()
+            ..scope.selection.clone()
         },
         method,
         options: MethodOptions::parse(method, |name| params.get(name))?,
-        as_of: Some(as_of),
-        tz,
-    })
+        as_of: Some(scope.as_of),
+        tz: state.city.config.timezone,
+    };
+    Ok((scope, query))
 }
 
 /// The analysis method of `hotspots.geojson` / `worklist.csv` (default: the first).
@@ -145,14 +145,7 @@ async fn report_layer(
 ) -> Result<Response, Problem> {
     let params = Params::parse(raw.as_deref(), allowed, true)?;
     let method = method(&params)?;
-    let scope = params.scope(&state.city)?;
-    let q = query(
-        &params,
-        &scope.selection,
-        method,
-        scope.as_of,
-        state.city.config.timezone,
-    )?;
+    let (scope, q) = query(&state, &params, method)?;
     let bbox = scope.selection.bbox;
     let key = cache_key(route, &raw);
     cached(
@@ -205,14 +198,7 @@ pub async fn work_list(
         return Err(ApiError::bad("bbox", "a work list covers the whole city; drop bbox").into());
     }
     let method = area_method(&params)?;
-    let scope = params.scope(&state.city)?;
-    let q = query(
-        &params,
-        &scope.selection,
-        method,
-        scope.as_of,
-        state.city.config.timezone,
-    )?;
+    let (scope, q) = query(&state, &params, method)?;
     let key = cache_key("worklist", &raw);
     cached(
         &state,

@@ -136,10 +136,8 @@ pub async fn requests(
         as_of,
         version,
     } = params.scope(&state.city)?;
-    let limit = match params.get("limit") {
-        Some(text) => LIMIT.integer(text)? as usize,
-        None => LIMIT.default_number().unwrap_or(LIMIT.max) as usize,
-    };
+    let limit =
+        params.from_table(&LIMIT, LIMIT.default_number().unwrap_or(LIMIT.max) as i64)? as usize;
     let page = params.int("page", 1, 1..=1_000_000)? as usize;
     cached(
         &state,
@@ -199,12 +197,11 @@ pub async fn hexbin_layer(
         as_of,
         version,
     } = params.scope(&state.city)?;
-    let res = match params.get("res") {
-        Some(text) => HEX_RES.integer(text)?,
-        None => {
-            i64::from(state.city.config.h3_resolution).clamp(HEX_RES.min as i64, HEX_RES.max as i64)
-        }
-    };
+    let city_res = i64::from(state.city.config.h3_resolution);
+    let res = params.from_table(
+        &HEX_RES,
+        city_res.clamp(HEX_RES.min as i64, HEX_RES.max as i64),
+    )?;
     let resolution =
         Resolution::try_from(res as u8).map_err(|e| ApiError::bad("res", e.to_string()))?;
     cached(

@@ -99,6 +99,18 @@ impl Params {
         }
     }
 
+    /// A whole number checked against its row of the method table, or `default` when absent.
+    pub fn from_table(
+        &self,
+        spec: &crate::methods::ParamSpec,
+        default: i64,
+    ) -> Result<i64, ApiError> {
+        match self.get(spec.name) {
+            Some(text) => Ok(spec.integer(text)?),
+            None => Ok(default),
+        }
+    }
+
     /// A window bound (`Bound::End`: a bare date means the end of that day).
     pub fn time(&self, name: &str, tz: Tz, bound: Bound) -> Result<Option<i64>, ApiError> {
         self.get(name)

@@ -37,7 +37,7 @@ fn engine(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine_1m");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     let sel = select(&snapshot, &selection, MIN_REQUESTS).expect("select");
-    let cells = exact_cells(&snapshot, &sel, 9).expect("cells");
+    let cells = exact_cells(&snapshot, &sel, h3o::Resolution::Nine);
     let params = GiStarParams::default();
     g.bench_function("gistar_1m_cells", |b| {
         b.iter(|| {

@@ -157,7 +157,11 @@ impl Default for GiStarParams<'_> {
 }
 
 impl GiStarParams<'_> {
-    fn validate(&self) -> Result<Resolution, AnalysisError> {
+    /// Checks the parameters; returns the H3 resolution.
+    ///
+    /// # Errors
+    /// A resolution outside 0..=15, `k` of 0, or an invalid study area.
+    pub fn validate(&self) -> Result<Resolution, AnalysisError> {
         let res = Resolution::try_from(self.resolution).map_err(|_| {
             AnalysisError::param(
                 "res",

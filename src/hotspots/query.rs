@@ -6,10 +6,9 @@ use std::sync::Arc;
 use geo::Coord;
 
 use super::{HotspotError, MIN_REQUESTS};
-use crate::analysis::AnalysisError;
 use crate::index::{IndexSnapshot, TypeIndex};
 use crate::methods::{Method, MethodOptions};
-use crate::selection::{Selection, SelectionError};
+use crate::selection::{for_each_position, Selection, SelectionError};
 
 /// A hot-spot query: which requests, which method, its options (see [`crate::methods`]) and
 /// the SLA reference time.
@@ -59,8 +58,9 @@ pub struct RequestRef {
     pub index: u32,
 }
 
-/// Selects the requests of `selection` (on `requested_datetime`; requests without one are
-/// kept only when there is no window). Fewer than `minimum` is [`HotspotError::TooFew`].
+/// Selects the requests of `selection` (the walk of [`for_each_position`]: on
+/// `requested_datetime`, requests without one kept only when there is no window). Fewer than
+/// `minimum` is [`HotspotError::TooFew`].
 pub fn select(
     snapshot: &IndexSnapshot,
     selection: &Selection,
@@ -76,40 +76,32 @@ pub fn select(
     } else {
         selection.codes.clone()
     };
-    let types: Vec<(u32, &TypeIndex)> = codes
+    let most: usize = codes
         .iter()
-        .enumerate()
-        .filter_map(|(i, c)| snapshot.of_type(c).map(|t| (i as u32, t)))
-        .collect();
-    let most: usize = types.iter().map(|(_, t)| t.len()).sum();
+        .filter_map(|c| snapshot.of_type(c))
+        .map(TypeIndex::len)
+        .sum();
     let mut out = Selected {
         points: Vec::with_capacity(most),
         cells: Vec::with_capacity(most),
         codes,
         refs: Vec::with_capacity(most),
     };
-    for (code, t) in types {
-        let requests = t.requests();
-        let mut take = |index: usize| {
-            let r = &requests[index];
-            if selection.admits(r) {
-                out.points.push(Coord { x: r.lon, y: r.lat });
-                out.cells.push(r.cell);
-                out.refs.push(RequestRef {
-                    code,
-                    index: index as u32,
-                });
-            }
-        };
-        match selection.bbox {
-            Some(bbox) => {
-                let mut inside: Vec<usize> = t.positions_within(bbox).collect();
-                inside.sort_unstable();
-                inside.into_iter().for_each(&mut take);
-            }
-            None => (0..requests.len()).for_each(&mut take),
+    // the walk goes type by type: look a type's position up once, when it changes
+    let mut current: (&str, u32) = ("", 0);
+    for_each_position(snapshot, selection, |code, t, index| {
+        if code != current.0 {
+            let position = out.codes.iter().position(|c| c == code).unwrap_or(0);
+            current = (code, position as u32);
         }
-    }
+        let r = &t.requests()[index];
+        out.points.push(Coord { x: r.lon, y: r.lat });
+        out.cells.push(r.cell);
+        out.refs.push(RequestRef {
+            code: current.1,
+            index: index as u32,
+        });
+    });
     if out.points.len() < minimum {
         return Err(HotspotError::TooFew {
             found: out.points.len(),
@@ -144,17 +136,14 @@ impl Selected {
 pub fn exact_cells(
     snapshot: &IndexSnapshot,
     sel: &Selected,
-    resolution: u8,
-) -> Result<Vec<h3o::CellIndex>, HotspotError> {
-    let res = h3o::Resolution::try_from(resolution)
-        .map_err(|e| AnalysisError::param("res", e.to_string()))?;
+    res: h3o::Resolution,
+) -> Vec<h3o::CellIndex> {
     let per_type: Vec<&[h3o::CellIndex]> = sel
         .codes
         .iter()
         .map(|code| snapshot.of_type(code).map_or(&[][..], |t| t.cells_at(res)))
         .collect();
-    Ok(sel
-        .refs
+    sel.refs
         .iter()
         .zip(&sel.cells)
         .map(|(r, c)| {
@@ -163,7 +152,7 @@ pub fn exact_cells(
                 .copied()
                 .unwrap_or_else(|| c.parent(res).unwrap_or(*c))
         })
-        .collect())
+        .collect()
 }
 
 /// The minimum number of requests a method needs ([`MIN_REQUESTS`]; repeats need one).

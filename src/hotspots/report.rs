@@ -280,9 +280,8 @@ pub fn compute_report(
                 fdr: o.fdr,
                 study_area,
             };
-            let cells = exact_cells(snapshot, &sel, resolution)?;
-            let res = h3o::Resolution::try_from(resolution)
-                .map_err(|e| crate::analysis::AnalysisError::param("res", e.to_string()))?;
+            let res = params.validate()?;
+            let cells = exact_cells(snapshot, &sel, res);
             let result = gistar_from_counts(&count_cells(&cells, res)?, &params)?;
             let regions = hot_cold_regions(&result.cells)?;
             parameters.resolution = Some(resolution);

@@ -87,11 +87,10 @@ pub fn resolve_config(
     given: Option<&Path>,
 ) -> Result<(CitySource, Config), CityError> {
     let remembered = remembered_city(data);
-    let in_data = data.join("hotspot.toml");
-    let chosen = match (given, &remembered) {
-        (Some(path), Some(known)) => {
+    let chosen = match given {
+        Some(path) => {
             let given = CitySource::File(absolute(path));
-            if &given != known {
+            if let Some(known) = remembered.as_ref().filter(|known| **known != given) {
                 return Err(CityError::OtherCity {
                     data: data.display().to_string(),
                     remembered: known.to_string(),
@@ -100,10 +99,7 @@ pub fn resolve_config(
             }
             given
         }
-        (Some(path), None) => CitySource::File(absolute(path)),
-        (None, Some(known)) => known.clone(),
-        (None, None) if in_data.exists() => CitySource::File(absolute(&in_data)),
-        (None, None) => CitySource::Demo,
+        None => default_city(data, remembered.clone()),
     };
     let config = chosen.load()?;
     if remembered.is_none() {
@@ -115,15 +111,22 @@ pub fn resolve_config(
 /// The config a command that writes nothing would use: `given`, else the one `data`
 /// remembers, else `DATA/hotspot.toml`, else the demo city; nothing is remembered.
 pub fn peek_config(data: &Path, given: Option<&Path>) -> Result<Config, CityError> {
-    let source = match (given, remembered_city(data)) {
-        (Some(path), _) => CitySource::File(absolute(path)),
-        (None, Some(known)) => known,
-        (None, None) if data.join("hotspot.toml").exists() => {
-            CitySource::File(data.join("hotspot.toml"))
-        }
-        (None, None) => CitySource::Demo,
+    let source = match given {
+        Some(path) => CitySource::File(absolute(path)),
+        None => default_city(data, remembered_city(data)),
     };
     Ok(source.load()?)
+}
+
+/// The city of `data` when no `--config` is given: the `remembered` one, else
+/// `DATA/hotspot.toml`, else the demo city.
+fn default_city(data: &Path, remembered: Option<CitySource>) -> CitySource {
+    let in_data = data.join("hotspot.toml");
+    match remembered {
+        Some(known) => known,
+        None if in_data.exists() => CitySource::File(absolute(&in_data)),
+        None => CitySource::Demo,
+    }
 }
 
 /// The config a data directory remembers, if any.
@@ -191,10 +194,12 @@ impl City {
             None => Boundaries::default(),
         };
         let geocoder = Geocoder::from_config(&config)?.map(Arc::new);
-        let study_area = match &config.study_area {
-            Some(path) => Some(Arc::new(load_study_area(path)?)),
-            None => None,
-        };
+        let study_area = config
+            .study_area
+            .as_deref()
+            .map(load_study_area)
+            .transpose()?
+            .map(Arc::new);
         let index = Arc::new(Index::default());
         let hook_index = Arc::clone(&index);
         let store = Store::open(data_dir, Box::new(move |added| hook_index.apply(added)))?;

@@ -258,10 +258,12 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
             if summary.rejected_total() > 0 {
                 print_summary_to_stderr(&summary);
             }
-            let study_area = match &config.study_area {
-                Some(path) => Some(Arc::new(hotspot::boundaries::load_study_area(path)?)),
-                None => None,
-            };
+            let study_area = config
+                .study_area
+                .as_deref()
+                .map(hotspot::boundaries::load_study_area)
+                .transpose()?
+                .map(Arc::new);
             let index = hotspot::index::Index::build(requests);
             (config, index.snapshot(), catalog, study_area)
         }

@@ -109,15 +109,6 @@ impl Selection {
         self.admits(r) && self.bbox.is_none_or(|b| r.is_within(b))
     }
 
-    /// The selected codes present in `snapshot` (every indexed type when `codes` is empty).
-    pub fn codes_in<'s>(&self, snapshot: &'s IndexSnapshot) -> Vec<&'s str> {
-        snapshot
-            .types()
-            .map(|(code, _)| code)
-            .filter(|code| self.admits_type(code))
-            .collect()
-    }
-
     /// The window in words, for messages: `all time`, or `START to END` (RFC 3339, UTC).
     pub fn describe_window(&self) -> String {
         let time = |t: Option<i64>| {

@@ -1,8 +1,7 @@
 //! `/api/v1/` hot-spot layers: `hotspots.geojson` (Gi* cells and ranked regions, or DBSCAN
 //! clusters), `repeats.geojson` (repeat addresses) and `worklist.csv` (the open requests of
-//! the ranked areas). Reports come from the app's [`crate::hotspots::HotspotCache`].
-
-use std::sync::Arc;
+//! the ranked areas). Reports are computed on a rendering thread; the server's layer cache
+//! ([`super::respond`]) keeps their renderings.
 
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -16,12 +15,12 @@ use super::respond::{cache_key, cached, Rendered, Work, CSV, GEOJSON};
 use super::{ApiError, ServerState};
 use crate::hotspots::{compute_report, HotspotError, HotspotQuery, HotspotReport};
 use crate::index::IndexSnapshot;
-use crate::methods::{lookup, Method, MethodOptions, METHODS};
+use crate::methods::{lookup, Method, MethodOptions, MethodSpec, METHODS};
 use crate::selection::Selection;
 
 /// The methods `hotspots.geojson` and `worklist.csv` serve (the table's analysis methods
 /// shown by that layer).
-fn area_methods() -> impl Iterator<Item = &'static crate::methods::MethodSpec> {
+fn area_methods() -> impl Iterator<Item = &'static MethodSpec> {
     METHODS
         .iter()
         .filter(|m| m.analysis.is_some() && m.layer == "hotspots.geojson")
@@ -31,9 +30,9 @@ fn area_methods() -> impl Iterator<Item = &'static crate::methods::MethodSpec> {
 /// parameter of their methods.
 fn area_params() -> Vec<&'static str> {
     let mut names = vec!["method"];
-    for p in area_methods().flat_map(|m| m.params) {
-        if !names.contains(&p.name) {
-            names.push(p.name);
+    for name in area_methods().flat_map(MethodSpec::param_names) {
+        if !names.contains(&name) {
+            names.push(name);
         }
     }
     names
@@ -83,9 +82,9 @@ fn report(
     state: &ServerState,
     snapshot: &IndexSnapshot,
     query: &HotspotQuery,
-) -> Result<Result<Arc<HotspotReport>, String>, ApiError> {
+) -> Result<Result<HotspotReport, String>, ApiError> {
     match compute_report(snapshot, query, state.city.study_area.as_deref()) {
-        Ok(r) => Ok(Ok(Arc::new(r))),
+        Ok(r) => Ok(Ok(r)),
         Err(e @ HotspotError::TooFew { .. }) => Ok(Err(e.to_string())),
         Err(e) => Err(e.into()),
     }
@@ -110,7 +109,7 @@ fn clip(fc: &mut FeatureCollection, bbox: Option<[f64; 4]>) {
 }
 
 fn render_geojson(
-    outcome: Result<Arc<HotspotReport>, String>,
+    outcome: Result<HotspotReport, String>,
     bbox: Option<[f64; 4]>,
 ) -> Result<Rendered, ApiError> {
     let fc = match outcome {
@@ -175,12 +174,7 @@ pub async fn repeats(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let allowed: Vec<&str> = Method::Repeats
-        .spec()
-        .params
-        .iter()
-        .map(|p| p.name)
-        .collect();
+    let allowed: Vec<&str> = Method::Repeats.spec().param_names().collect();
     report_layer(state, raw, headers, "repeats", &allowed, |_| {
         Ok(Method::Repeats)
     })

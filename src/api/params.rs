@@ -53,11 +53,6 @@ impl Params {
         Ok(Params(form_pairs(raw.unwrap_or(""), "query")?))
     }
 
-    /// The fields as parsed.
-    pub fn into_map(self) -> BTreeMap<String, String> {
-        self.0
-    }
-
     /// The value of `name`, trimmed, when given and not blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())

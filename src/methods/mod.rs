@@ -414,6 +414,11 @@ impl MethodSpec {
     pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
         self.params.iter().find(|p| p.name == name)
     }
+
+    /// The names of its parameters, as the API spells them.
+    pub fn param_names(&self) -> impl Iterator<Item = &'static str> {
+        self.params.iter().map(|p| p.name)
+    }
 }
 
 /// The table as `/api/v1/layers` publishes it (`city_res`: the city's `h3_resolution`).

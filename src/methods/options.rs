@@ -102,11 +102,13 @@ pub struct MethodOptions {
 }
 
 impl Default for MethodOptions {
+    /// The table's defaults (`None` where the default is chosen from the data or stays
+    /// the table's, see the `*_or_default` methods).
     fn default() -> Self {
         MethodOptions {
             res: None,
-            k: 1,
-            fdr: true,
+            k: K.default_number().expect("numeric default") as u32,
+            fdr: matches!(FDR.default, ParamDefault::Flag(true)),
             eps_m: None,
             min_points: None,
             min_requests: None,

@@ -112,7 +112,7 @@ fn fill(app: &City, n: usize) {
                 stored += app
                     .store
                     .writer()
-                    .insert_blocking(std::mem::take(&mut batch))
+                    .upsert_blocking(std::mem::take(&mut batch))
                     .expect("insert")
                     .len();
             }
@@ -120,7 +120,7 @@ fn fill(app: &City, n: usize) {
         copy += 1;
     }
     if !batch.is_empty() {
-        app.store.writer().insert_blocking(batch).expect("insert");
+        app.store.writer().upsert_blocking(batch).expect("insert");
     }
     println!(
         "data: stored {n} requests in {:.1} s",

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use crate::boundaries::{load_study_area, Boundaries, BoundaryError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::{Config, ConfigError};
+use crate::events::Events;
 use crate::geocode::{Geocoder, ReferenceError};
 use crate::import::Context;
-use crate::index::Index;
+use crate::index::{Index, Update};
 use crate::intake::accept::Acceptor;
-use crate::store::{NewRequest, Store, StoreError};
+use crate::store::{ChangeKind, Commit, NewRequest, Store, StoreError};
 
 /// Errors opening a city.
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +184,8 @@ pub struct City {
     pub study_area: Option<Arc<geo::MultiPolygon<f64>>>,
     pub store: Store,
     pub index: Arc<Index>,
+    /// Every committed change, for live listeners.
+    pub events: Events,
 }
 
 impl City {
@@ -201,11 +204,12 @@ impl City {
             .transpose()?
             .map(Arc::new);
         let index = Arc::new(Index::default());
-        let hook_index = Arc::clone(&index);
-        let store = Store::open(data_dir, Box::new(move |added| hook_index.apply(added)))?;
+        let events = Events::default();
+        let store = Store::open(data_dir, follow(Arc::clone(&index), events.clone()))?;
         let mut stored = Vec::new();
-        store.for_each(|r| stored.push(r))?;
+        let rev = store.for_each(|r| stored.push(r))?;
         index.reset(stored);
+        store.follow_from(rev)?;
         Ok(City {
             config,
             catalog,
@@ -214,7 +218,15 @@ impl City {
             study_area,
             store,
             index,
+            events,
         })
+    }
+
+    /// Follows commits of other processes on the same data directory (an import or a sync
+    /// run beside the server): the index and the event stream see them within about
+    /// `interval`.
+    pub fn watch_other_processes(&self, interval: std::time::Duration) -> Result<(), CityError> {
+        Ok(self.store.watch(interval)?)
     }
 
     /// What reading a file needs of this city (catalog, config, boundaries, geocoder).
@@ -254,10 +266,35 @@ impl City {
                     }
                 })
                 .collect();
-            stored += self.store.writer().insert_blocking(batch)?.len();
+            stored += self.store.writer().upsert_blocking(batch)?.len();
         }
         Ok(stored)
     }
+}
+
+/// The store's commit hook: the index follows every change in the same commit, then the
+/// event stream announces it.
+fn follow(index: Arc<Index>, events: Events) -> crate::store::CommitHook {
+    Box::new(move |commit| match commit {
+        Commit::Changes(changes) => {
+            let updates: Vec<Update<'_>> = changes
+                .iter()
+                .map(|c| match (c.kind, &c.previous_code) {
+                    (ChangeKind::New, _) | (_, None) => Update::Added(&c.request),
+                    (_, Some(code)) => Update::Changed {
+                        request: &c.request,
+                        previous_code: code,
+                    },
+                })
+                .collect();
+            index.apply_updates(&updates);
+            events.publish(changes);
+        }
+        Commit::Reset(everything) => {
+            index.reset(everything);
+            events.reset();
+        }
+    })
 }
 
 #[cfg(test)]

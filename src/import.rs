@@ -1,6 +1,7 @@
 //! Bulk import of source files into the store: read (any supported format), accept (type,
-//! project, check), store in batches. Re-importing a file stores nothing twice: ids are the
-//! source's own or stable hashes of the row.
+//! project, check), upsert in batches. Re-importing a file stores nothing twice: ids are the
+//! source's own or stable hashes of the row, and a row whose id is stored updates it only when
+//! it is newer (the store's lifecycle rules).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,7 +14,7 @@ use crate::intake::accept::{Acceptor, ProjectFn};
 use crate::intake::{self, Format, IntakeError, ReadOptions};
 use crate::model::{RowError, ServiceRequest};
 use crate::projection::{ProjectionError, Projector};
-use crate::store::{InsertOutcome, NewRequest, Store, StoreError};
+use crate::store::{NewRequest, Store, StoreError, UpsertOutcome};
 
 /// Rows stored per transaction.
 const BATCH: usize = 2_000;
@@ -54,8 +55,14 @@ pub struct ImportSummary {
     /// Service given to rows that name none, and whether it came from the file name.
     pub default_service: Option<(String, bool)>,
     pub read: u64,
-    pub imported: u64,
-    pub duplicates: u64,
+    /// Rows stored for the first time.
+    pub new: u64,
+    /// Rows that updated a stored request (newer status, times or notes).
+    pub updated: u64,
+    /// Of the updated, those whose location or type changed.
+    pub moved: u64,
+    /// Rows of stored requests that were not newer (a re-import: all of them).
+    pub unchanged: u64,
     /// Accepted rows located by geocoding their address (they had no coordinates).
     pub geocoded: u64,
     /// Rejected rows by reason.
@@ -88,7 +95,7 @@ pub fn import_file(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportSummary, ImportError> {
-    let mut sink = |batch: Vec<ServiceRequest>| -> Result<(u64, u64), ImportError> {
+    let mut sink = |batch: Vec<ServiceRequest>| -> Result<Counts, ImportError> {
         let requests = batch
             .into_iter()
             .map(|request| NewRequest {
@@ -96,18 +103,17 @@ pub fn import_file(
                 token: None,
             })
             .collect();
-        let outcomes = store.writer().insert_blocking(requests)?;
-        let inserted = outcomes
-            .iter()
-            .filter(|o| matches!(o, InsertOutcome::Inserted(_)))
-            .count() as u64;
-        Ok((inserted, outcomes.len() as u64 - inserted))
+        let mut counts = Counts::default();
+        for outcome in store.writer().upsert_blocking(requests)? {
+            counts.add(&outcome);
+        }
+        Ok(counts)
     };
     read_file(context, path, opts, progress, &mut sink)
 }
 
 /// Reads one file into memory (to analyse a file without a store); rows repeated within the
-/// file (same id) count as duplicates.
+/// file (same id) count as unchanged (the first is kept).
 pub fn read_requests(
     context: &Context<'_>,
     path: &Path,
@@ -115,7 +121,7 @@ pub fn read_requests(
 ) -> Result<(Vec<ServiceRequest>, ImportSummary), ImportError> {
     let mut seen = std::collections::HashSet::new();
     let mut all = Vec::new();
-    let mut keep = |batch: Vec<ServiceRequest>| -> Result<(u64, u64), ImportError> {
+    let mut keep = |batch: Vec<ServiceRequest>| -> Result<Counts, ImportError> {
         let before = all.len() as u64;
         let n = batch.len() as u64;
         all.extend(
@@ -123,8 +129,12 @@ pub fn read_requests(
                 .into_iter()
                 .filter(|r| seen.insert(r.service_request_id.clone())),
         );
-        let inserted = all.len() as u64 - before;
-        Ok((inserted, n - inserted))
+        let new = all.len() as u64 - before;
+        Ok(Counts {
+            new,
+            unchanged: n - new,
+            ..Counts::default()
+        })
     };
     let summary = read_file(context, path, opts, &mut |_, _| {}, &mut keep)?;
     Ok((all, summary))
@@ -141,8 +151,30 @@ pub struct Context<'a> {
     pub geocoder: Option<&'a Geocoder>,
 }
 
-/// Takes accepted requests in batches; returns (stored, duplicates).
-type Sink<'s> = dyn FnMut(Vec<ServiceRequest>) -> Result<(u64, u64), ImportError> + 's;
+/// What became of a batch's rows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    new: u64,
+    updated: u64,
+    moved: u64,
+    unchanged: u64,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: &UpsertOutcome) {
+        match outcome {
+            UpsertOutcome::New(_) => self.new += 1,
+            UpsertOutcome::Updated { moved, .. } => {
+                self.updated += 1;
+                self.moved += u64::from(*moved);
+            }
+            UpsertOutcome::Unchanged(_) => self.unchanged += 1,
+        }
+    }
+}
+
+/// Takes accepted requests in batches; says what became of them.
+type Sink<'s> = dyn FnMut(Vec<ServiceRequest>) -> Result<Counts, ImportError> + 's;
 
 /// Reads, accepts and hands over the rows of one file in batches.
 fn read_file(
@@ -199,8 +231,10 @@ fn read_file(
         format: reader.format(),
         default_service: default_service.map(|(s, inferred)| (s.code.clone(), inferred)),
         read: 0,
-        imported: 0,
-        duplicates: 0,
+        new: 0,
+        updated: 0,
+        moved: 0,
+        unchanged: 0,
         geocoded: 0,
         rejected: BTreeMap::new(),
         examples: Vec::new(),
@@ -229,9 +263,11 @@ fn hand_over(
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
     if !batch.is_empty() {
-        let (stored, duplicates) = sink(std::mem::take(batch))?;
-        summary.imported += stored;
-        summary.duplicates += duplicates;
+        let counts = sink(std::mem::take(batch))?;
+        summary.new += counts.new;
+        summary.updated += counts.updated;
+        summary.moved += counts.moved;
+        summary.unchanged += counts.unchanged;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! Readers take an immutable [`IndexSnapshot`]; the writer builds the next snapshot, copying
 //! only the types that changed, and swaps it in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use h3o::{CellIndex, LatLng, Resolution};
@@ -171,6 +171,44 @@ impl TypeIndex {
         }
     }
 
+    /// Replaces the requests with these ids by their updated versions (each keeps its `seq`).
+    /// Returns those not found here. Where no point or time changed only the requests are
+    /// copied; otherwise the type is rebuilt.
+    fn replace(
+        &mut self,
+        mut updated: HashMap<Arc<str>, IndexedRequest>,
+        generation: u64,
+    ) -> Vec<IndexedRequest> {
+        let mut requests = self.requests.as_slice().to_vec();
+        let mut rebuild = false;
+        for old in requests.iter_mut() {
+            if let Some(mut new) = updated.remove(&old.id) {
+                new.seq = old.seq;
+                rebuild |= (new.lon, new.lat, new.requested) != (old.lon, old.lat, old.requested);
+                *old = new;
+            }
+        }
+        if rebuild {
+            *self = TypeIndex::build(requests, generation);
+        } else {
+            let room = requests.len() + requests.len() / 8 + 64;
+            self.requests = SharedVec::from_vec(requests, room);
+            self.generation = generation;
+        }
+        updated.into_values().collect()
+    }
+
+    /// Removes the requests with these ids and rebuilds the type; returns the removed ones.
+    fn remove(&mut self, ids: &HashSet<Arc<str>>, generation: u64) -> Vec<IndexedRequest> {
+        let (removed, kept): (Vec<_>, Vec<_>) = self
+            .requests
+            .iter()
+            .cloned()
+            .partition(|r| ids.contains(&r.id));
+        *self = TypeIndex::build(kept, generation);
+        removed
+    }
+
     /// Each request's exact H3 cell at `resolution`, in [`TypeIndex::requests`] order
     /// (computed once per resolution, then kept current).
     pub fn cells_at(&self, resolution: Resolution) -> &[CellIndex] {
@@ -274,6 +312,8 @@ pub struct IndexSnapshot {
     types: BTreeMap<String, Arc<TypeIndex>>,
     generation: u64,
     newest_requested: Option<i64>,
+    /// The `seq` the next added request gets.
+    next_seq: u64,
 }
 
 impl IndexSnapshot {
@@ -340,6 +380,7 @@ impl Index {
             types,
             generation,
             newest_requested: newest,
+            next_seq: seq,
         };
         Index {
             current: RwLock::new(Arc::new(snapshot)),
@@ -365,25 +406,122 @@ impl Index {
     /// Adds newly committed requests and publishes a new snapshot. Called by the single
     /// store writer only, so snapshots are never built concurrently.
     pub fn apply(&self, requests: &[ServiceRequest]) {
-        if requests.is_empty() {
+        let added: Vec<Update<'_>> = requests.iter().map(Update::Added).collect();
+        self.apply_updates(&added);
+    }
+
+    /// Applies committed changes in order (several of one request collapse into its last) and
+    /// publishes a new snapshot; only the types they touch are copied. Called by the single
+    /// store writer only.
+    pub fn apply_updates(&self, updates: &[Update<'_>]) {
+        if updates.is_empty() {
             return;
         }
         let mut next = (*self.snapshot()).clone();
         next.generation += 1;
         let generation = next.generation;
-        // nothing is ever removed, so the next seq is the number indexed so far
-        let mut seq = next.len() as u64;
-        for r in requests {
-            let Some(mut ix) = IndexedRequest::new(r) else {
-                continue;
-            };
-            ix.seq = seq;
-            seq += 1;
+        let plan = Plan::of(updates);
+        let mut moved_seq: HashMap<Arc<str>, u64> = HashMap::new();
+        for (code, ids) in &plan.remove {
+            if let Some(entry) = next.types.get_mut(code) {
+                let removed = Arc::make_mut(entry).remove(ids, generation);
+                moved_seq.extend(removed.into_iter().map(|r| (r.id, r.seq)));
+            }
+        }
+        let mut add = plan.add;
+        for (code, updated) in plan.replace {
+            match next.types.get_mut(&code) {
+                Some(entry) => add.extend(
+                    Arc::make_mut(entry)
+                        .replace(updated, generation)
+                        .into_iter()
+                        .map(|r| (code.clone(), r)),
+                ),
+                None => add.extend(updated.into_values().map(|r| (code.clone(), r))),
+            }
+        }
+        for (code, mut ix) in add {
+            ix.seq = moved_seq.get(&ix.id).copied().unwrap_or_else(|| {
+                next.next_seq += 1;
+                next.next_seq - 1
+            });
             next.newest_requested = next.newest_requested.max(ix.requested);
-            let entry = next.types.entry(r.service_code.clone()).or_default();
+            let entry = next.types.entry(code).or_default();
             Arc::make_mut(entry).push(ix, generation);
         }
+        next.types.retain(|_, t| !t.is_empty());
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+    }
+}
+
+/// A committed change as the index needs it.
+#[derive(Debug, Clone, Copy)]
+pub enum Update<'a> {
+    /// A request stored for the first time.
+    Added(&'a ServiceRequest),
+    /// A stored request, as it is now, and the service code it had before.
+    Changed {
+        request: &'a ServiceRequest,
+        previous_code: &'a str,
+    },
+}
+
+/// What [`Index::apply_updates`] does per type.
+#[derive(Default)]
+struct Plan {
+    /// Ids to take out of a type (moved to another one, or no longer indexable).
+    remove: BTreeMap<String, HashSet<Arc<str>>>,
+    /// Updated requests that stay in their type.
+    replace: BTreeMap<String, HashMap<Arc<str>, IndexedRequest>>,
+    /// Requests to add, by type (new ones, and moved ones after their removal).
+    add: Vec<(String, IndexedRequest)>,
+}
+
+impl Plan {
+    fn of(updates: &[Update<'_>]) -> Plan {
+        // per id: the code it has in the index before these updates (None: not there yet)
+        // and its last version
+        let mut order: Vec<&str> = Vec::new();
+        let mut last: HashMap<&str, (Option<&str>, &ServiceRequest)> = HashMap::new();
+        for u in updates {
+            let (r, before) = match *u {
+                Update::Added(r) => (r, None),
+                Update::Changed {
+                    request,
+                    previous_code,
+                } => (request, Some(previous_code)),
+            };
+            let id = r.service_request_id.as_str();
+            last.entry(id).and_modify(|e| e.1 = r).or_insert_with(|| {
+                order.push(id);
+                (before, r)
+            });
+        }
+        let mut plan = Plan::default();
+        for id in order {
+            let (before, r) = last[id];
+            let indexed = IndexedRequest::new(r);
+            match (before, indexed) {
+                (None, Some(ix)) => plan.add.push((r.service_code.clone(), ix)),
+                (None, None) => {}
+                (Some(code), Some(ix)) if code == r.service_code => {
+                    plan.replace
+                        .entry(code.to_string())
+                        .or_default()
+                        .insert(Arc::clone(&ix.id), ix);
+                }
+                (Some(code), indexed) => {
+                    plan.remove
+                        .entry(code.to_string())
+                        .or_default()
+                        .insert(Arc::from(id));
+                    if let Some(ix) = indexed {
+                        plan.add.push((r.service_code.clone(), ix));
+                    }
+                }
+            }
+        }
+        plan
     }
 }
 

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod city;
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod geocode;
 pub mod hotspots;
 pub mod import;

@@ -48,7 +48,8 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8311")]
         bind: SocketAddr,
     },
-    /// Import open-data exports or request files into the store (duplicates are skipped).
+    /// Import open-data exports or request files into the store (a stored request is updated
+    /// when the row is newer).
     Import {
         /// Files to import (CSV, JSON array, GeoJSON).
         #[arg(required = true)]
@@ -199,6 +200,10 @@ fn open_city(place: &Place) -> Result<City> {
         .with_context(|| format!("opening data directory {}", place.data.display()))
 }
 
+/// How often a running server looks for commits of other processes (an import or sync beside
+/// it): they reach its index and event stream within about this long.
+const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn serve(place: &Place, bind: SocketAddr) -> Result<()> {
     let mut city = open_city(place)?;
     let seeded = city
@@ -213,6 +218,8 @@ fn serve(place: &Place, bind: SocketAddr) -> Result<()> {
     let mut keys = env_keys();
     keys.extend(std::mem::take(&mut city.config.api_keys));
     city.config.api_keys = keys;
+    city.watch_other_processes(WATCH_INTERVAL)
+        .context("watching the data directory for other processes' commits")?;
     let city = Arc::new(city);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let name = city.config.name.clone();
@@ -539,10 +546,12 @@ fn print_summary(s: &ImportSummary) {
         println!("  rows that name no type: {code} ({why})");
     }
     println!(
-        "  read {}, imported {}, duplicates {}, rejected {}",
+        "  read {}, new {}, updated {} (moved {}), unchanged {}, rejected {}",
         s.read,
-        s.imported,
-        s.duplicates,
+        s.new,
+        s.updated,
+        s.moved,
+        s.unchanged,
         s.rejected_total()
     );
     if s.geocoded > 0 {

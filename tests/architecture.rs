@@ -49,6 +49,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("index", &["model", "parallel", "shared_vec", "analysis"]),
     ("selection", &["model", "time", "catalog", "index"]),
     ("store", &["model", "selection"]),
+    ("events", &["model", "store"]),
     ("layers", &["model", "index", "selection", "boundaries"]),
     ("methods", &["analysis"]),
     (
@@ -64,6 +65,7 @@ const RULES: &[(&str, &[&str])] = &[
             "geocode",
             "store",
             "index",
+            "events",
             "intake",
             "import",
             "demo",

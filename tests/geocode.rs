@@ -672,7 +672,7 @@ fn import_geocodes_rows_without_coordinates() {
     ]);
     assert!(ok, "{out}{err}");
     assert!(
-        out.contains("read 22, imported 21, duplicates 0, rejected 1"),
+        out.contains("read 22, new 21, updated 0 (moved 0), unchanged 0, rejected 1"),
         "{out}"
     );
     assert!(out.contains("geocoded 20 rows"), "{out}");

@@ -51,7 +51,7 @@ fn imports_real_exports_once_with_reasons_for_rejected_rows() {
     assert!(out.status.success(), "{text}");
     // 924 rows; 913 have coordinates, the rest have none (data README).
     assert!(
-        text.contains("read 924, imported 913, duplicates 0, rejected 11"),
+        text.contains("read 924, new 913, updated 0 (moved 0), unchanged 0, rejected 11"),
         "{text}"
     );
     assert!(
@@ -59,7 +59,10 @@ fn imports_real_exports_once_with_reasons_for_rejected_rows() {
         "{text}"
     );
     let (_, again) = import(&nyc, dir.path(), &[file.to_str().unwrap()]);
-    assert!(again.contains("imported 0, duplicates 913"), "{again}");
+    assert!(
+        again.contains("new 0, updated 0 (moved 0), unchanged 913"),
+        "{again}"
+    );
     let all = stored(&nyc, dir.path());
     assert_eq!(all.len(), 913);
     let noise = all.iter().filter(|r| r.service_code == "noise").count();
@@ -88,7 +91,7 @@ fn imports_real_exports_once_with_reasons_for_rejected_rows() {
     let (out, text) = import(&phl, pdir.path(), &args);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains("read 20, imported 20") && text.contains("read 568, imported 568"),
+        text.contains("read 20, new 20") && text.contains("read 568, new 568"),
         "{text}"
     );
     let all = stored(&phl, pdir.path());
@@ -200,7 +203,7 @@ fn bad_rows_are_reported_with_line_and_field_and_the_rest_imported() {
     let (out, text) = import(&cfg, &dir.path().join("data"), &[csv.to_str().unwrap()]);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains("read 7, imported 2, duplicates 0, rejected 5"),
+        text.contains("read 7, new 2, updated 0 (moved 0), unchanged 0, rejected 5"),
         "{text}"
     );
     for expected in [
@@ -264,7 +267,7 @@ fn an_import_killed_midway_completes_on_rerun_without_duplicates() {
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains(&format!(
-            "imported {}, duplicates {partial}",
+            "new {}, updated 0 (moved 0), unchanged {partial}",
             54_177 - partial
         )),
         "partial {partial}: {text}"

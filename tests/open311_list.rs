@@ -47,7 +47,7 @@ fn index_pages_equal_the_store_query() {
             }
         })
         .collect();
-    app.store.writer().insert_blocking(tied).unwrap();
+    app.store.writer().upsert_blocking(tied).unwrap();
     let snapshot = app.index.snapshot();
     let extent = app.config.extent.unwrap();
     let newest: DateTime<Utc> =

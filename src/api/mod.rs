@@ -2,10 +2,12 @@
 //! `/api/v1/`, health and metrics, and the map front end (`web/`) at `/`.
 
 pub mod error;
+pub mod events;
 pub mod geocode;
 pub mod health;
 pub mod hotspots;
 pub mod layers;
+pub mod lifecycle;
 pub mod open311;
 pub mod params;
 pub mod respond;
@@ -94,6 +96,11 @@ fn api_v1() -> Router<ServerState> {
         .route("/worklist.csv", get(hotspots::work_list))
         .route("/geocode", get(geocode::geocode))
         .route("/reverse", get(geocode::reverse))
+        .route(
+            "/requests/{id}/status",
+            axum::routing::post(lifecycle::set_status),
+        )
+        .route("/events", get(events::events))
         .fallback(|| async {
             error::Problem(ApiError::NotFound(
                 "no such /api/v1 resource (see /api/v1/layers)".into(),

@@ -128,13 +128,19 @@ pub const CACHE_CAPACITY: usize = 512;
 /// least (so slow layers are recomputed at most about a tenth of the time under writes).
 pub const REFRESH_COST_FACTOR: u32 = 10;
 
+/// Layers whose last rendering took less than this are re-rendered before answering once
+/// their refresh window has passed (instead of being revalidated in the background): they
+/// then show a change at the first request after the window.
+pub const CHEAP_RENDER: Duration = Duration::from_millis(100);
+
 /// Rendered responses keyed by URL, with the version of the data they were rendered from.
 ///
 /// * Concurrent requests for the same URL and version share one rendering.
 /// * Stale while revalidating: after new requests arrive (a new version), the last rendering
 ///   is still served until it is `refresh` old (or [`REFRESH_COST_FACTOR`] times its
-///   rendering time, if longer); the next request then starts rendering the new version in
-///   the background, and everyone gets the last rendering until it is done. Layers so lag
+///   rendering time, if longer); the next request then renders the new version: in the
+///   background if the last rendering took [`CHEAP_RENDER`] or longer (everyone gets the last
+///   rendering until it is done), else before it answers. Layers so lag
 ///   writes by a bounded time, a stream of POSTs cannot make every map request recompute, and
 ///   only the first request of a URL ever waits. `refresh` zero: always re-render first.
 /// * At most `capacity` URLs; the least recently used is dropped first.
@@ -221,7 +227,7 @@ impl ResponseCache {
             if ready.version == version || fresh_enough || entry.pending.is_some() {
                 return Lookup::Ready(Arc::clone(&ready.rendered));
             }
-            if !self.refresh.is_zero() {
+            if !self.refresh.is_zero() && ready.cost >= CHEAP_RENDER {
                 let stale = Arc::clone(&ready.rendered);
                 let slot: Slot = Arc::default();
                 entry.pending = Some((version, Arc::clone(&slot)));
@@ -502,6 +508,7 @@ mod tests {
         let cache = ResponseCache::new(8, refresh);
         let t0 = Instant::now();
         serve(&cache, "a", 1, t0, "v1");
+        set_cost(&cache, "a", Duration::from_millis(150));
         // new data within the window: the old rendering is still served, nothing renders
         let soon = t0 + Duration::from_millis(500);
         assert_eq!(serve(&cache, "a", 2, soon, "v2"), ("v1".into(), false));
@@ -524,20 +531,37 @@ mod tests {
             panic!()
         };
         slow.finish("s", 1, 1, body("s1"), t0);
-        slow.lock()
-            .entries
-            .get_mut("s")
-            .unwrap()
-            .ready
-            .as_mut()
-            .unwrap()
-            .cost = Duration::from_millis(300);
+        set_cost(&slow, "s", Duration::from_millis(300));
         let at = |ms| t0 + Duration::from_millis(ms);
         assert!(matches!(slow.lookup("s", 2, at(2_900)), Lookup::Ready(_)));
         assert!(matches!(
             slow.lookup("s", 2, at(3_100)),
             Lookup::Refresh(..)
         ));
+    }
+
+    #[test]
+    fn a_cheap_layer_shows_a_change_at_the_first_request_after_the_window() {
+        let cache = ResponseCache::new(8, Duration::from_secs(1));
+        let t0 = Instant::now();
+        serve(&cache, "c", 1, t0, "v1");
+        let soon = t0 + Duration::from_millis(500);
+        assert_eq!(serve(&cache, "c", 2, soon, "v2"), ("v1".into(), false));
+        let later = t0 + Duration::from_millis(1_200);
+        assert_eq!(serve(&cache, "c", 2, later, "v2"), ("v2".into(), true));
+    }
+
+    /// Pretends the ready rendering of `key` took `cost`.
+    fn set_cost(cache: &ResponseCache, key: &str, cost: Duration) {
+        cache
+            .lock()
+            .entries
+            .get_mut(key)
+            .unwrap()
+            .ready
+            .as_mut()
+            .unwrap()
+            .cost = cost;
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod post;
 
 use post::post_request;
+pub(crate) use post::{key_allowed, post_fields};
 pub use post::{parse_post, parse_post_fields, raw_request_from_fields, MAX_DESCRIPTION_CHARS};
 
 use axum::extract::{Path, RawQuery, State};
@@ -19,6 +20,7 @@ use super::params::Params;
 use super::{ApiError, ServerState};
 use crate::model::{ServiceRequest, Status};
 use crate::selection::{list_page, window, Days, Page, Selection, DEFAULT_DAYS};
+use crate::store::{HistoryEntry, UpdatedWindow};
 use crate::time::{day_anchor, format_local, Bound};
 
 /// Largest `page_size` (and the default).
@@ -120,6 +122,53 @@ pub struct Open311Request<'a> {
     lat: f64,
     long: f64,
     media_url: Option<&'a str>,
+    /// Extension (`extensions=true`): when the request was closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed_datetime: Option<String>,
+    /// Extension (`extensions=true`): the status history, as Chicago's and Boston's servers
+    /// give it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<Vec<Note>>,
+}
+
+/// One entry of a request's status history (`extensions=true`).
+#[derive(Serialize)]
+pub struct Note {
+    datetime: Option<String>,
+    /// `opened`, `closed`, `reopened` or `update`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    status: &'static str,
+    summary: String,
+    description: Option<String>,
+    source: String,
+}
+
+/// A request's history as notes: each entry says what changed relative to the one before.
+pub fn notes(history: &[HistoryEntry], tz: Tz) -> Vec<Note> {
+    let mut before: Option<Status> = None;
+    history
+        .iter()
+        .map(|e| {
+            let (kind, summary) = match (before, e.status) {
+                (None, Status::Open) => ("opened", "Request opened"),
+                (None, Status::Closed) | (Some(Status::Open), Status::Closed) => {
+                    ("closed", "Request closed")
+                }
+                (Some(Status::Closed), Status::Open) => ("reopened", "Request reopened"),
+                (Some(_), _) => ("update", "Status notes updated"),
+            };
+            before = Some(e.status);
+            Note {
+                datetime: e.at.map(|t| format_local(t, tz)),
+                kind,
+                status: e.status.as_str(),
+                summary: summary.to_string(),
+                description: e.status_notes.clone(),
+                source: e.source.clone(),
+            }
+        })
+        .collect()
 }
 
 impl<'a> Open311Request<'a> {
@@ -144,7 +193,16 @@ impl<'a> Open311Request<'a> {
             lat: round6(r.lat),
             long: round6(r.lon),
             media_url: r.media_url.as_deref(),
+            closed_datetime: None,
+            notes: None,
         }
+    }
+
+    /// Adds the extensions: closed time and status history.
+    pub fn with_history(mut self, r: &ServiceRequest, history: &[HistoryEntry], tz: Tz) -> Self {
+        self.closed_datetime = r.closed_datetime.map(|t| format_local(t, tz));
+        self.notes = Some(notes(history, tz));
+        self
     }
 }
 
@@ -157,33 +215,83 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// Serializes requests as a GeoReport v2 list.
-fn render(state: &ServerState, requests: &[ServiceRequest]) -> Response {
+/// Serializes requests as a GeoReport v2 list; with `histories` (one per request), with the
+/// extensions.
+fn render(
+    state: &ServerState,
+    requests: &[ServiceRequest],
+    histories: Option<&[Vec<HistoryEntry>]>,
+) -> Response {
     let tz = state.city.config.timezone;
     let list: Vec<Open311Request<'_>> = requests
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let sla = state
                 .city
                 .catalog
                 .get(&r.service_code)
                 .and_then(|s| s.sla_days);
-            Open311Request::new(r, tz, sla)
+            let record = Open311Request::new(r, tz, sla);
+            match histories.and_then(|h| h.get(i)) {
+                Some(history) => record.with_history(r, history, tz),
+                None => record,
+            }
         })
         .collect();
     Json(list).into_response()
 }
 
+/// Whether `extensions=true` asks for the extensions.
+fn extensions(params: &Params) -> Result<bool, ApiError> {
+    match params.get("extensions") {
+        None | Some("" | "false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::bad(
+            "extensions",
+            format!("{other:?} is not true or false"),
+        )),
+    }
+}
+
+/// The requests with their histories when `extended`, read on a blocking thread.
+async fn with_histories(
+    state: &ServerState,
+    requests: Vec<ServiceRequest>,
+    extended: bool,
+) -> Result<Response, ApiError> {
+    if !extended {
+        return Ok(render(state, &requests, None));
+    }
+    let store = state.city.store.clone();
+    let (requests, histories) = tokio::task::spawn_blocking(move || {
+        let histories = requests
+            .iter()
+            .map(|r| store.history(&r.service_request_id))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, crate::store::StoreError>((requests, histories))
+    })
+    .await
+    .map_err(ApiError::internal("reading request histories"))??;
+    Ok(render(state, &requests, Some(&histories)))
+}
+
 /// The selection, page and ids of a `GET requests.json`.
 struct ListQuery {
     selection: Selection,
+    /// `updated_after` / `updated_before` (then the list is read from the store).
+    updated: UpdatedWindow,
     page: Page,
     ids: Vec<String>,
+    /// `extensions=true`: closed time and status history.
+    extended: bool,
 }
 
 /// Reads a `GET requests.json` query: `service_request_id` (then the other filters are
 /// ignored, as the spec says), `service_code`, `status`, `start_date`/`end_date` (the core's
-/// window rule, 90 days by default), `bbox`, `page` and `page_size`.
+/// window rule, 90 days by default, or no window when an update bound is given),
+/// `updated_after`/`updated_before` (Chicago's extension), `bbox`, `page`, `page_size` and
+/// `extensions`.
 fn list_query(
     params: &Params,
     snapshot: &crate::index::IndexSnapshot,
@@ -203,13 +311,26 @@ fn list_query(
             format!("at most {MAX_IDS} ids"),
         ));
     }
+    let extended = extensions(params)?;
     if !ids.is_empty() {
         return Ok(ListQuery {
             selection: Selection::default(),
+            updated: UpdatedWindow::default(),
             page,
             ids,
+            extended,
         });
     }
+    let updated = UpdatedWindow {
+        after: params.time("updated_after", tz, Bound::Start)?,
+        before: params.time("updated_before", tz, Bound::End)?,
+    };
+    if let (Some(after), Some(before)) = (updated.after, updated.before) {
+        if before < after {
+            return Err(ApiError::bad("updated_before", "is before updated_after"));
+        }
+    }
+    let by_update = updated != UpdatedWindow::default();
     let statuses = params
         .list("status")
         .iter()
@@ -223,7 +344,11 @@ fn list_query(
     let (start, end) = window(
         params.time("start_date", tz, Bound::Start)?,
         params.time("end_date", tz, Bound::End)?,
-        Days::Last(DEFAULT_DAYS),
+        if by_update {
+            Days::All
+        } else {
+            Days::Last(DEFAULT_DAYS)
+        },
         day_anchor(snapshot.newest_requested(), tz),
     )
     .map_err(|_| ApiError::bad("end_date", "is before start_date"))?;
@@ -238,8 +363,10 @@ fn list_query(
             status,
             bbox: params.bbox()?,
         },
+        updated,
         page,
         ids,
+        extended,
     })
 }
 
@@ -252,31 +379,36 @@ async fn list_requests(
     let snapshot = state.city.index.snapshot();
     let q = list_query(&params, &snapshot, state.city.config.timezone)?;
     let store = state.city.store.clone();
+    let extended = q.extended;
     // The page is chosen from the in-memory index (R-tree for a box) and only its rows are
-    // read; lists by id go to the store directly.
+    // read; lists by id or by update time go to the store directly.
     let found = tokio::task::spawn_blocking(move || {
-        if q.ids.is_empty() {
-            store.get_many(&list_page(&snapshot, &q.selection, q.page))
-        } else {
+        if !q.ids.is_empty() {
             store.list_ids(&q.ids, q.page)
+        } else if q.updated != UpdatedWindow::default() {
+            store.list_updated(&q.selection, q.updated, q.page)
+        } else {
+            store.get_many(&list_page(&snapshot, &q.selection, q.page))
         }
     })
     .await
     .map_err(ApiError::internal("listing requests"))??;
-    Ok(render(&state, &found))
+    with_histories(&state, found, extended).await
 }
 
 async fn one_request(
     State(state): State<ServerState>,
     Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let extended = extensions(&Params::parse_any(raw.as_deref())?)?;
     let id = json_stem(&file)?.to_string();
     let store = state.city.store.clone();
     let found = tokio::task::spawn_blocking(move || store.get(&id))
         .await
         .map_err(ApiError::internal("reading the store"))??;
     match found {
-        Some(r) => Ok(render(&state, std::slice::from_ref(&r))),
+        Some(r) => with_histories(&state, vec![r], extended).await,
         None => Err(ApiError::NotFound(format!(
             "service_request_id {:?} was not found",
             json_stem(&file)?

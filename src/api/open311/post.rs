@@ -17,7 +17,7 @@ use super::super::params::{coordinate, form_pairs};
 use super::super::{ApiError, ServerState, MAX_BODY_BYTES};
 use super::service_notice;
 use crate::model::{RawRequest, ServiceRequest, SourceLocation, Status};
-use crate::store::{InsertOutcome, NewRequest};
+use crate::store::{NewRequest, UpsertOutcome};
 
 /// Longest description accepted, in characters (as the GeoReport v2 spec suggests).
 pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
@@ -25,7 +25,7 @@ const MAX_SHORT_FIELD_CHARS: usize = 256;
 const MAX_URL_CHARS: usize = 2_048;
 
 /// Reads the POST body as form fields (urlencoded or JSON object), refusing duplicates.
-async fn post_fields(
+pub(crate) async fn post_fields(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<BTreeMap<String, String>, ApiError> {
@@ -99,7 +99,7 @@ fn json_fields(bytes: &[u8]) -> Result<BTreeMap<String, String>, ApiError> {
 }
 
 /// Constant-time comparison of a presented key with each configured key.
-fn key_allowed(presented: &str, keys: &[String]) -> bool {
+pub(crate) fn key_allowed(presented: &str, keys: &[String]) -> bool {
     keys.iter().fold(false, |ok, key| {
         let same_len = key.len() == presented.len();
         let diff = key
@@ -312,13 +312,13 @@ async fn post_request_inner(
         .city
         .store
         .writer()
-        .insert(vec![NewRequest {
+        .upsert(vec![NewRequest {
             request,
             token: Some(token.clone()),
         }])
         .await?;
     let id = match outcome.into_iter().next() {
-        Some(InsertOutcome::Inserted(id)) => id,
+        Some(UpsertOutcome::New(id)) => id,
         other => {
             return Err(ApiError::Internal {
                 context: "storing a new request",

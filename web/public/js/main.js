@@ -5,6 +5,7 @@
 
 import { districtsUrl, fetchJson, isAbort, layerUrl, workListUrl } from "./api.js";
 import { addLayers, createMap, geometryBounds, maxValue, rampExpression, setData, showMethod } from "./map.js";
+import { followEvents } from "./live.js";
 import { areaTitle, bindPopups, esc, typeMix } from "./popups.js";
 import { readState, writeState } from "./state.js";
 
@@ -512,6 +513,7 @@ async function start() {
   });
   await Promise.all([baseLayer(), streetsLayer()]);
   await refresh();
+  followEvents(() => refresh());
 }
 
 page.ready = start();

@@ -345,3 +345,111 @@ async fn another_process_import_reaches_the_running_server_within_two_seconds() 
     let updated = updated.expect("the server never saw the other process's updates");
     println!("another process's update reached the server's layer in {updated:?}");
 }
+
+/// Reads an event stream until `count` events (`id:` + `data:` blocks) arrived or `limit`
+/// passed; returns (id, data JSON) pairs.
+async fn read_events(
+    response: &mut reqwest::Response,
+    count: usize,
+    limit: Duration,
+) -> Vec<(i64, Value)> {
+    let mut text = String::new();
+    let mut events = Vec::new();
+    let deadline = Instant::now() + limit;
+    while events.len() < count {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(Ok(Some(chunk))) = tokio::time::timeout(left, response.chunk()).await else {
+            break;
+        };
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+            };
+            if let (Some(id), Some(data)) = (field("id:"), field("data:")) {
+                events.push((id.parse().unwrap(), serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_event_stream_delivers_a_post_within_a_second_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path()).await;
+    import(&server.city, &write_csv(dir.path(), "first.csv", FIRST));
+    let client = reqwest::Client::new();
+    let mut stream = client
+        .get(server.url("/api/v1/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let post = || async {
+        let reply = client
+            .post(server.url("/open311/v2/requests.json"))
+            .form(&common::valid_post())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 201);
+        let body: Value = reply.json().await.unwrap();
+        body[0]["service_request_id"].as_str().unwrap().to_string()
+    };
+    let id = post().await;
+    let posted = Instant::now();
+    let events = read_events(&mut stream, 1, Duration::from_secs(5)).await;
+    let delay = posted.elapsed();
+    assert_eq!(events.len(), 1, "no event for the POST");
+    let (rev, event) = &events[0];
+    assert_eq!(event["id"], id.as_str());
+    assert_eq!(
+        (&event["kind"], &event["type"], &event["status"]),
+        (
+            &Value::from("new"),
+            &Value::from("streetlight"),
+            &Value::from("open")
+        )
+    );
+    assert!(event["lat"].is_number() && event["lon"].is_number() && event["time"].is_string());
+    assert!(delay < Duration::from_secs(1), "the event took {delay:?}");
+    drop(stream);
+
+    // missed while away: a staff update and another POST, replayed after Last-Event-ID
+    let closed = client
+        .post(server.url("/api/v1/requests/a/status"))
+        .form(&[("api_key", API_KEY), ("status", "closed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 200);
+    let second = post().await;
+    let mut resumed = client
+        .get(server.url("/api/v1/events"))
+        .header("Last-Event-ID", rev.to_string())
+        .send()
+        .await
+        .unwrap();
+    let missed = read_events(&mut resumed, 2, Duration::from_secs(5)).await;
+    let seen: Vec<(&str, &str)> = missed
+        .iter()
+        .map(|(_, e)| (e["id"].as_str().unwrap(), e["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(seen, [("a", "updated"), (second.as_str(), "new")]);
+    assert!(missed.iter().all(|(r, _)| r > rev));
+    let bad = client
+        .get(server.url("/api/v1/events"))
+        .header("Last-Event-ID", "yesterday")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}

@@ -508,7 +508,7 @@ mod tests {
         let cache = ResponseCache::new(8, refresh);
         let t0 = Instant::now();
         serve(&cache, "a", 1, t0, "v1");
-        set_cost(&cache, "a", Duration::from_millis(150));
+        set_cost(&cache, "a", CHEAP_RENDER);
         // new data within the window: the old rendering is still served, nothing renders
         let soon = t0 + Duration::from_millis(500);
         assert_eq!(serve(&cache, "a", 2, soon, "v2"), ("v1".into(), false));
@@ -569,6 +569,7 @@ mod tests {
         let cache = ResponseCache::new(8, Duration::from_secs(1));
         let t0 = Instant::now();
         serve(&cache, "a", 5, t0, "gen5");
+        set_cost(&cache, "a", CHEAP_RENDER);
         let later = t0 + Duration::from_secs(2);
         let Lookup::Refresh(..) = cache.lookup("a", 6, later) else {
             panic!("past the window a refresh starts")

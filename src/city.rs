@@ -8,12 +8,13 @@ use std::sync::Arc;
 use crate::boundaries::{load_study_area, Boundaries, BoundaryError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::{Config, ConfigError};
+use crate::demo::live::{Action, LiveDemo, OpenCase, Place};
 use crate::events::Events;
 use crate::geocode::{Geocoder, ReferenceError};
 use crate::import::Context;
 use crate::index::{Index, Update};
 use crate::intake::accept::Acceptor;
-use crate::store::{ChangeKind, Commit, NewRequest, Store, StoreError};
+use crate::store::{ChangeKind, Commit, NewRequest, StatusChange, Store, StoreError};
 
 /// Errors opening a city.
 #[derive(Debug, thiserror::Error)]
@@ -269,6 +270,113 @@ impl City {
             stored += self.store.writer().upsert_blocking(batch)?.len();
         }
         Ok(stored)
+    }
+}
+
+/// A running live demo ([`City::run_demo_live`]); stops when dropped.
+pub struct LiveDemoHandle {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for LiveDemoHandle {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl City {
+    /// Keeps the demo city going ([`crate::demo::live`]): every `tick` of real time its clock
+    /// advances by `step`, and new requests and closures go through the store's writer like
+    /// any other write, so the index, the layers and the event stream follow.
+    pub fn run_demo_live(
+        self: &Arc<City>,
+        tick: std::time::Duration,
+        step: chrono::Duration,
+    ) -> LiveDemoHandle {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let city = Arc::clone(self);
+        let stopped = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("demo-live".into())
+            .spawn(move || {
+                let mut demo = city.live_demo();
+                while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    if let Err(e) = city.live_step(&mut demo, step) {
+                        tracing::warn!(error = %e, "the live demo could not store a step");
+                    }
+                }
+            })
+            .expect("spawning the live demo thread");
+        LiveDemoHandle { stop }
+    }
+
+    /// The simulation, drawing places from the indexed requests, starting at the newest.
+    fn live_demo(&self) -> LiveDemo {
+        let snapshot = self.index.snapshot();
+        let mut places = Vec::with_capacity(snapshot.len());
+        let (mut oldest, mut newest) = (i64::MAX, i64::MIN);
+        for (code, t) in snapshot.types() {
+            for r in t.requests() {
+                if let Some(at) = r.requested {
+                    (oldest, newest) = (oldest.min(at), newest.max(at));
+                }
+                places.push(Place {
+                    code: code.to_string(),
+                    lon: r.lon,
+                    lat: r.lat,
+                    address: r.address.as_deref().map(str::to_string),
+                    zipcode: None,
+                });
+            }
+        }
+        let days = if newest > oldest {
+            (newest - oldest) as f64 / 86_400.0
+        } else {
+            1.0
+        };
+        let start = snapshot
+            .newest_requested()
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+            .unwrap_or_else(chrono::Utc::now);
+        LiveDemo::new(&self.catalog, places, days, start, 2026)
+    }
+
+    /// Runs one step of the simulation and stores what happened.
+    fn live_step(&self, demo: &mut LiveDemo, step: chrono::Duration) -> Result<(), StoreError> {
+        let snapshot = self.index.snapshot();
+        let open: Vec<OpenCase> = snapshot
+            .types()
+            .flat_map(|(_, t)| t.requests())
+            .filter(|r| r.status == crate::model::Status::Open)
+            .map(|r| OpenCase {
+                id: r.id.to_string(),
+                expected: r.expected,
+            })
+            .collect();
+        let mut new = Vec::new();
+        for action in demo.step(step, &open) {
+            match action {
+                Action::Open(mut request) => {
+                    request.districts = self.boundaries.tag(request.lon, request.lat);
+                    new.push(NewRequest {
+                        request,
+                        token: None,
+                    });
+                }
+                Action::Close { id, at, notes } => {
+                    self.store.writer().set_status_blocking(StatusChange {
+                        id,
+                        status: crate::model::Status::Closed,
+                        status_notes: Some(notes),
+                        at,
+                        source: "demo-live".into(),
+                    })?;
+                }
+            }
+        }
+        self.store.writer().upsert_blocking(new)?;
+        Ok(())
     }
 }
 

@@ -47,6 +47,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8311")]
         bind: SocketAddr,
+        /// Keep the demo city going on an accelerated clock (an hour every 2 seconds): new
+        /// requests, crews closing them, a streetlight circuit failing now and then.
+        #[arg(long)]
+        demo_live: bool,
     },
     /// Import open-data exports or request files into the store (a stored request is updated
     /// when the row is newer).
@@ -168,7 +172,11 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { place, bind } => serve(&place, bind),
+        Command::Serve {
+            place,
+            bind,
+            demo_live,
+        } => serve(&place, bind, demo_live),
         Command::Import {
             files,
             format,
@@ -204,8 +212,17 @@ fn open_city(place: &Place) -> Result<City> {
 /// it): they reach its index and event stream within about this long.
 const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
 
-fn serve(place: &Place, bind: SocketAddr) -> Result<()> {
+/// Real time per simulated hour of `serve --demo-live`.
+const DEMO_LIVE_TICK: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn serve(place: &Place, bind: SocketAddr, demo_live: bool) -> Result<()> {
     let mut city = open_city(place)?;
+    anyhow::ensure!(
+        !demo_live || city.config.demo,
+        "--demo-live keeps the demo city going; data directory {} holds {}",
+        place.data.display(),
+        city.config.name
+    );
     let seeded = city
         .seed_demo_if_empty()
         .context("loading the demo city's requests")?;
@@ -221,6 +238,13 @@ fn serve(place: &Place, bind: SocketAddr) -> Result<()> {
     city.watch_other_processes(WATCH_INTERVAL)
         .context("watching the data directory for other processes' commits")?;
     let city = Arc::new(city);
+    let _live = demo_live.then(|| {
+        eprintln!(
+            "hotspot: live demo: an hour of {} every 2 seconds",
+            city.config.name
+        );
+        city.run_demo_live(DEMO_LIVE_TICK, chrono::Duration::hours(1))
+    });
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let name = city.config.name.clone();
     let count = city.index.snapshot().len();

@@ -59,6 +59,7 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "city",
         &[
+            "model",
             "config",
             "catalog",
             "boundaries",

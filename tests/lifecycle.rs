@@ -453,3 +453,63 @@ async fn the_event_stream_delivers_a_post_within_a_second_and_resumes() {
         .unwrap();
     assert_eq!(bad.status(), 400);
 }
+
+#[test]
+fn the_live_demo_adds_and_closes_requests_on_its_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let city = std::sync::Arc::new(common::demo_city(dir.path()));
+    let start = city.index.snapshot();
+    let mut events = city.events.subscribe();
+    let live = city.run_demo_live(Duration::from_millis(10), chrono::Duration::hours(1));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let closed_by_crews = || {
+        let selection = hotspot::selection::Selection {
+            status: Some(Status::Closed),
+            ..Default::default()
+        };
+        let after = hotspot::store::UpdatedWindow {
+            after: start.newest_requested().map(|t| t + 1),
+            before: None,
+        };
+        let page = hotspot::selection::Page {
+            limit: 1_000,
+            offset: 0,
+        };
+        city.store.list_updated(&selection, after, page).unwrap()
+    };
+    while Instant::now() < deadline
+        && (city.index.snapshot().len() < start.len() + 50 || closed_by_crews().len() < 20)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(live);
+    let now = city.index.snapshot();
+    assert!(
+        now.len() >= start.len() + 50,
+        "{} new requests",
+        now.len() - start.len()
+    );
+    assert!(
+        now.newest_requested() > start.newest_requested(),
+        "the clock moves on"
+    );
+    let closed = closed_by_crews();
+    assert!(closed.len() >= 20, "{} closed by crews", closed.len());
+    let one = &closed[0];
+    let history = city.store.history(&one.service_request_id).unwrap();
+    assert_eq!(history.last().unwrap().source, "demo-live");
+    // new requests are tagged with the demo's districts, and listeners heard of it all
+    let newest = city
+        .store
+        .list(
+            &Default::default(),
+            hotspot::selection::Page {
+                limit: 1,
+                offset: 0,
+            },
+        )
+        .unwrap();
+    assert_eq!(newest[0].source, "demo-live");
+    assert!(!newest[0].districts.is_empty());
+    assert!(events.try_recv().is_ok());
+}

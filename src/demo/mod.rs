@@ -19,6 +19,7 @@ mod boundaries;
 mod calendar;
 mod frame;
 mod layout;
+pub mod live;
 mod planted;
 mod profiles;
 mod requests;

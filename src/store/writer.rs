@@ -91,6 +91,14 @@ impl Writer {
         }
     }
 
+    /// Blocking form of [`Writer::set_status`].
+    pub fn set_status_blocking(&self, change: StatusChange) -> Result<StatusOutcome, StoreError> {
+        match self.run_blocking(Work::Status(change))? {
+            Done::Status(outcome) => Ok(outcome),
+            _ => Err(StoreError::WriterGone),
+        }
+    }
+
     /// Loads what other processes committed (into the index, through the commit hook) and
     /// waits until it has.
     pub fn catch_up_blocking(&self) -> Result<(), StoreError> {

@@ -272,6 +272,42 @@ async function run(page, origin) {
     .some((f) => f.properties.service_request_id === id), id);
   check(found, "the posted request is drawn after refresh", id);
   await page.screenshot({ path: join(shots, "points.png") });
+
+  // 6b. Live: a request posted elsewhere while the page is open is drawn without a reload.
+  const liveAt = { lat: lat + 0.0004, lon: lon + 0.0004 };
+  const livePosted = await page.evaluate(async ({ lat, lon, apiKey }) => {
+    const body = new URLSearchParams({ api_key: apiKey, service_code: "graffiti", lat: String(lat), long: String(lon), description: "live test tag" });
+    const response = await fetch("/open311/v2/requests.json", { method: "POST", body });
+    return (await response.json())[0].service_request_id;
+  }, { ...liveAt, apiKey });
+  const liveStart = Date.now();
+  const appeared = await page.waitForFunction((id) => window.hotspot.map.queryRenderedFeatures({ layers: ["points-circle"] })
+    .some((f) => f.properties.service_request_id === id), livePosted, { timeout: 5_000 }).then(() => true, () => false);
+  check(appeared, "a request posted elsewhere appears on the open map without a reload (event stream)",
+    `${Date.now() - liveStart} ms`);
+
+  // 6c. Staff mode: with the write key, a request's popup marks it closed with a note.
+  await page.click("#staff-mode");
+  await page.fill("#staff-dialog input", apiKey);
+  await page.click("#staff-dialog button[value=ok]");
+  check(await page.evaluate(() => document.body.dataset.staff) === "on", "staff mode turns on with the write key");
+  const pixel = await page.evaluate(({ lat, lon }) => window.hotspot.map.project([lon, lat]), liveAt);
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + pixel.x, box.y + pixel.y);
+  const form = await page.waitForSelector(".staff-close button", { timeout: 5_000 }).then(() => true, () => false);
+  check(form, "an open request's popup offers Mark closed in staff mode");
+  if (form) {
+    await page.fill(".staff-close textarea", "Painted over");
+    await page.click(".staff-close button");
+    await page.waitForSelector(".popup .closed-on", { timeout: 5_000 }).catch(() => {});
+    await page.screenshot({ path: join(shots, "staff-closed.png") });
+  }
+  const record = await page.evaluate(async (id) =>
+    (await (await fetch(`/open311/v2/requests/${id}.json?extensions=true`)).json())[0], livePosted);
+  const last = record.notes?.at(-1) || {};
+  check(record.status === "closed" && last.description === "Painted over" && last.source === "staff"
+    && await page.locator(".popup .closed-on").count() === 1,
+    "Mark closed stores the status and the note, and the popup shows when it was closed", JSON.stringify(record.notes));
   const most = method.points.parameters.find((p) => p.name === "limit")?.max ?? catalog.limits.points;
   const pointsAsked = requested.filter((u) => new URL(u).pathname === `/api/v1/${method.points.layer}`);
   check(pointsAsked.length > 0 && pointsAsked.every((u) => Number(new URL(u).searchParams.get("limit")) === most),

@@ -6,6 +6,7 @@
 import { districtsUrl, fetchJson, isAbort, layerUrl, workListUrl } from "./api.js";
 import { addLayers, createMap, geometryBounds, maxValue, rampExpression, setData, showMethod } from "./map.js";
 import { followEvents } from "./live.js";
+import { bindStaffMode, fillLifecycle } from "./staff.js";
 import { areaTitle, bindPopups, esc, typeMix } from "./popups.js";
 import { readState, writeState } from "./state.js";
 
@@ -165,6 +166,7 @@ function readControls() {
 }
 
 function bindControls() {
+  bindStaffMode($("staff-mode"), $("staff-dialog"));
   $("controls").addEventListener("change", (event) => {
     if (event.target.id === "type-filter" || !page.state) return;
     readControls();
@@ -503,7 +505,10 @@ async function start() {
   await new Promise((resolve) => page.map.on("load", resolve));
   addLayers(page.map, { ramp: densityRamp(), points: pointsRow()?.legend });
   bindPopups(page.map, ["points-circle", "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "hex-fill", "districts-fill"],
-    typeName, () => methodRow()?.legend);
+    typeName, () => methodRow()?.legend, (element) => {
+      const slot = element.querySelector(".lifecycle[data-request-id]");
+      if (slot) fillLifecycle(slot, slot.dataset.requestId, () => refresh());
+    });
   page.map.on("moveend", () => {
     const c = page.map.getCenter();
     page.state.view = { zoom: page.map.getZoom(), lat: c.lat, lon: c.lng };

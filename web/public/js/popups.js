@@ -30,7 +30,7 @@ export function popupHtml(layerId, p, typeName, legend) {
         ["Requested", date(p.requested_datetime)],
         ["Due", date(p.expected_datetime)],
         ["Address", p.address],
-      ])}<p><a href="/open311/v2/requests/${encodeURIComponent(p.service_request_id)}.json" target="_blank" rel="noopener">Full record</a></p></div>`;
+      ])}<div class="lifecycle" data-request-id="${esc(p.service_request_id)}">Loading history…</div><p><a href="/open311/v2/requests/${encodeURIComponent(p.service_request_id)}.json?extensions=true" target="_blank" rel="noopener">Full record</a></p></div>`;
     case "cells-fill":
       return `<div class="popup"><h4>${esc(legendClass(legend, p)?.label || "Cell")}</h4>${table([
         ["Requests", p.count],
@@ -91,14 +91,19 @@ export function typeMix(types, typeName) {
   return list.map((t) => `${typeName(t.service_code)} ${t.count}`).join(", ");
 }
 
-/** Opens a popup for the topmost clicked feature of `layers`; `legend()` is the shown method's legend. */
-export function bindPopups(map, layers, typeName, legend) {
+/**
+ * Opens a popup for the topmost clicked feature of `layers`; `legend()` is the shown method's
+ * legend; `onOpen(element)` may fill in what the popup loads later (a request's history).
+ */
+export function bindPopups(map, layers, typeName, legend, onOpen = () => {}) {
   map.on("click", (event) => {
     const visible = layers.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, "visibility") !== "none");
     const [top] = map.queryRenderedFeatures(event.point, { layers: visible });
     if (!top) return;
     const html = popupHtml(top.layer.id, top.properties, typeName, legend());
-    if (html) new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setHTML(html).addTo(map);
+    if (!html) return;
+    const popup = new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setHTML(html).addTo(map);
+    onOpen(popup.getElement());
   });
   for (const id of layers) {
     map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));

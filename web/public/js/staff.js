@@ -1,7 +1,7 @@
 // A request's lifecycle in its popup: when it was closed and its status history, read from
 // the Open311 record (`extensions=true`). Staff mode: a crew member enters the write key once
 // per browser session (kept in sessionStorage, never in the URL or on disk) and can then
-// mark an open request closed, with a note, from its popup.
+// close a request that is still open, with a note, from its popup.
 
 import { esc } from "./popups.js";
 
@@ -87,6 +87,10 @@ export async function fillLifecycle(element, id, onChanged) {
     return;
   }
   element.innerHTML = lifecycleHtml(record, Boolean(staffKey()));
+  // the clicked feature may be older than the record: show the status as it is now
+  const statusCell = [...(element.closest(".popup")?.querySelectorAll("td") || [])]
+    .find((td) => td.textContent === "Status")?.nextElementSibling;
+  if (statusCell && record.status === "closed") statusCell.textContent = "closed";
   const form = element.querySelector("form.staff-close");
   form?.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -51,6 +51,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("store", &["model", "selection"]),
     ("layers", &["model", "index", "selection", "boundaries"]),
     ("methods", &["analysis"]),
+    ("tiles", &[]),
     (
         "hotspots",
         &["model", "time", "analysis", "index", "selection", "methods"],

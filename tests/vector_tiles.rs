@@ -262,12 +262,24 @@ async fn request_points_land_at_their_pixels_with_their_ids_and_properties() {
         .iter()
         .map(|f| (f["id"].as_str().unwrap(), &f["properties"]))
         .collect();
-    assert!(expected.len() > 20 && expected.len() <= 3_000, "{}", expected.len());
-    let layers = tile(&server, &format!("/tiles/requests/{z}/{x}/{y}.mvt?{filter}")).await;
+    assert!(
+        expected.len() > 20 && expected.len() <= 3_000,
+        "{}",
+        expected.len()
+    );
+    let layers = tile(
+        &server,
+        &format!("/tiles/requests/{z}/{x}/{y}.mvt?{filter}"),
+    )
+    .await;
     assert_eq!(layers.keys().collect::<Vec<_>>(), ["requests"]);
     let (extent, features) = &layers["requests"];
     assert_eq!(*extent, 4096);
-    assert_eq!(features.len(), expected.len(), "every request once, as a point");
+    assert_eq!(
+        features.len(),
+        expected.len(),
+        "every request once, as a point"
+    );
     let mut ids = BTreeSet::new();
     for f in features {
         assert_eq!(f.kind, 1);
@@ -289,9 +301,16 @@ async fn request_points_land_at_their_pixels_with_their_ids_and_properties() {
     }
 
     // one known request deep down: its tile at zoom 18 has it at its pixel
-    let (id, (lon, lat)) = exact.iter().find(|(id, _)| expected.contains_key(id.as_str())).unwrap();
+    let (id, (lon, lat)) = exact
+        .iter()
+        .find(|(id, _)| expected.contains_key(id.as_str()))
+        .unwrap();
     let (tx, ty, ux, uy) = position(*lon, *lat, 18);
-    let layers = tile(&server, &format!("/tiles/requests/18/{tx}/{ty}.mvt?{filter}")).await;
+    let layers = tile(
+        &server,
+        &format!("/tiles/requests/18/{tx}/{ty}.mvt?{filter}"),
+    )
+    .await;
     let here = layers["requests"]
         .1
         .iter()
@@ -319,15 +338,26 @@ async fn a_tile_covering_the_city_counts_every_request_and_stays_bounded() {
     let server = common::demo_app(dir.path());
     let catalog = get_json(&server, "/api/v1/layers").await;
     let (z, x, y) = covering_tile(city_extent(&catalog));
-    for filter in ["days=all", "days=365&status=open", "type=graffiti,pothole&days=90"] {
-        let total = get_json(&server, &format!("/api/v1/requests.geojson?{filter}&limit=1")).await
-            ["total"]
+    for filter in [
+        "days=all",
+        "days=365&status=open",
+        "type=graffiti,pothole&days=90",
+    ] {
+        let total = get_json(
+            &server,
+            &format!("/api/v1/requests.geojson?{filter}&limit=1"),
+        )
+        .await["total"]
             .as_u64()
             .unwrap();
         let reply = server
             .get(&format!("/tiles/requests/{z}/{x}/{y}.mvt?{filter}"))
             .await;
-        assert!(reply.body.len() < 400_000, "{filter}: {} bytes", reply.body.len());
+        assert!(
+            reply.body.len() < 400_000,
+            "{filter}: {} bytes",
+            reply.body.len()
+        );
         let layers = decode(&reply.body);
         let features = &layers["requests"].1;
         let counted: u64 = features
@@ -336,7 +366,10 @@ async fn a_tile_covering_the_city_counts_every_request_and_stays_bounded() {
                 if f.props.contains_key("cluster") {
                     let n = f.props["count"].as_u64().unwrap();
                     assert!(n >= 2);
-                    let (open, overdue) = (f.props["open"].as_u64().unwrap(), f.props["overdue_count"].as_u64().unwrap());
+                    let (open, overdue) = (
+                        f.props["open"].as_u64().unwrap(),
+                        f.props["overdue_count"].as_u64().unwrap(),
+                    );
                     assert!(overdue <= open && open <= n);
                     n
                 } else {
@@ -344,10 +377,16 @@ async fn a_tile_covering_the_city_counts_every_request_and_stays_bounded() {
                 }
             })
             .sum();
-        assert_eq!(counted, total, "{filter}: the tile's points and clusters add up");
+        assert_eq!(
+            counted, total,
+            "{filter}: the tile's points and clusters add up"
+        );
         assert!(features.len() <= 66 * 66, "{filter}: {}", features.len());
         if total > 3_000 {
-            assert!(features.iter().any(|f| f.props.contains_key("cluster")), "{filter}");
+            assert!(
+                features.iter().any(|f| f.props.contains_key("cluster")),
+                "{filter}"
+            );
         }
         let ids: BTreeSet<u64> = features.iter().map(|f| f.id.unwrap()).collect();
         assert_eq!(ids.len(), features.len(), "{filter}: ids are unique");
@@ -378,12 +417,19 @@ async fn hexbin_and_hotspot_tiles_hold_the_geojson_layers_features() {
     for e in expected {
         let h3 = e["properties"]["h3"].as_str().unwrap();
         let f = by_h3[h3];
-        assert_eq!(f.id, Some(u64::from_str_radix(h3, 16).unwrap()), "the id is the H3 index");
+        assert_eq!(
+            f.id,
+            Some(u64::from_str_radix(h3, 16).unwrap()),
+            "the id is the H3 index"
+        );
         for key in ["count", "open", "overdue"] {
             assert_eq!(f.props[key], e["properties"][key], "{h3} {key}");
         }
         assert_eq!(f.kind, 3);
-        assert!(f.parts.iter().all(|ring| area2(ring) > 0), "one exterior ring each");
+        assert!(
+            f.parts.iter().all(|ring| area2(ring) > 0),
+            "one exterior ring each"
+        );
         // the ring's corners are the cell's corners (within rounding)
         let corner = &e["geometry"]["coordinates"][0][0];
         let (_, _, ux, uy) = position(corner[0].as_f64().unwrap(), corner[1].as_f64().unwrap(), z);
@@ -392,21 +438,34 @@ async fn hexbin_and_hotspot_tiles_hold_the_geojson_layers_features() {
             .any(|p| (p[0] as f64 - ux).abs() <= 1.0 && (p[1] as f64 - uy).abs() <= 1.0));
     }
 
-    for filter in ["type=streetlight&days=365", "type=illegal_dumping&days=365&method=dbscan"] {
+    for filter in [
+        "type=streetlight&days=365",
+        "type=illegal_dumping&days=365&method=dbscan",
+    ] {
         let geojson = get_json(&server, &format!("/api/v1/hotspots.geojson?{filter}")).await;
         let expected = geojson["features"].as_array().unwrap();
         assert!(!expected.is_empty(), "{filter}");
-        let layers = tile(&server, &format!("/tiles/hotspots/{z}/{x}/{y}.mvt?{filter}")).await;
+        let layers = tile(
+            &server,
+            &format!("/tiles/hotspots/{z}/{x}/{y}.mvt?{filter}"),
+        )
+        .await;
         let features = &layers["hotspots"].1;
         assert_eq!(features.len(), expected.len(), "{filter}");
         for (i, (f, e)) in features.iter().zip(expected).enumerate() {
             let p = &e["properties"];
-            assert_eq!(f.props["id"], e["id"], "{filter}: same order as the GeoJSON layer");
+            assert_eq!(
+                f.props["id"], e["id"],
+                "{filter}: same order as the GeoJSON layer"
+            );
             assert_eq!(f.props["kind"], p["kind"]);
             assert_eq!(f.props["count"], p["count"]);
             if p["kind"] == "cell" {
                 assert_eq!(f.props["bin"], p["bin"]);
-                assert_eq!(f.id, u64::from_str_radix(p["h3"].as_str().unwrap(), 16).ok());
+                assert_eq!(
+                    f.id,
+                    u64::from_str_radix(p["h3"].as_str().unwrap(), 16).ok()
+                );
             } else {
                 assert_eq!(f.id, Some(i as u64 + 1));
             }
@@ -414,7 +473,8 @@ async fn hexbin_and_hotspot_tiles_hold_the_geojson_layers_features() {
                 assert_eq!(f.props["rank"], p["rank"]);
                 assert_eq!(f.props["priority_reason"], p["priority_reason"]);
                 // nested properties travel as their JSON text
-                let types: Value = serde_json::from_str(f.props["types"].as_str().unwrap()).unwrap();
+                let types: Value =
+                    serde_json::from_str(f.props["types"].as_str().unwrap()).unwrap();
                 assert_eq!(types, p["types"]);
             }
             let exteriors = f.parts.iter().filter(|r| area2(r) > 0).count();
@@ -430,24 +490,74 @@ async fn bad_tile_addresses_and_filters_are_refused_clearly() {
     let server = common::demo_app(dir.path());
     let cases: &[(&str, u16, Option<&str>, &str)] = &[
         ("/tiles/requests/23/0/0.mvt", 404, None, "zoom 23"),
-        ("/tiles/requests/3/8/1.mvt", 404, None, "x 8 is outside the 8 tiles of zoom 3"),
+        (
+            "/tiles/requests/3/8/1.mvt",
+            404,
+            None,
+            "x 8 is outside the 8 tiles of zoom 3",
+        ),
         ("/tiles/requests/3/1/8.mvt", 404, None, "y 8 is outside"),
         ("/tiles/requests/a/0/0.mvt", 400, Some("z"), "not a tile z"),
         ("/tiles/requests/3/-1/0.mvt", 400, Some("x"), "not a tile x"),
-        ("/tiles/requests/3/0/99999999999.mvt", 400, Some("y"), "not a tile y"),
+        (
+            "/tiles/requests/3/0/99999999999.mvt",
+            400,
+            Some("y"),
+            "not a tile y",
+        ),
         ("/tiles/requests/3/0/0.png", 404, None, ".mvt"),
-        ("/tiles/requests/3/0.mvt", 404, None, "/tiles/{layer}/{z}/{x}/{y}.mvt"),
-        ("/tiles/nope/0/0/0.mvt", 404, None, "layers: requests, hexbins, hotspots"),
-        ("/tiles/requests/0/0/0.mvt?bbox=0,0,1,1", 400, Some("bbox"), "own box"),
-        ("/tiles/requests/0/0/0.mvt?limit=5", 400, Some("limit"), "unknown parameter"),
-        ("/tiles/requests/0/0/0.mvt?type=unicorns", 400, Some("type"), "unicorns"),
-        ("/tiles/requests/0/0/0.mvt?days=0", 400, Some("days"), "1 to"),
+        (
+            "/tiles/requests/3/0.mvt",
+            404,
+            None,
+            "/tiles/{layer}/{z}/{x}/{y}.mvt",
+        ),
+        (
+            "/tiles/nope/0/0/0.mvt",
+            404,
+            None,
+            "layers: requests, hexbins, hotspots",
+        ),
+        (
+            "/tiles/requests/0/0/0.mvt?bbox=0,0,1,1",
+            400,
+            Some("bbox"),
+            "own box",
+        ),
+        (
+            "/tiles/requests/0/0/0.mvt?limit=5",
+            400,
+            Some("limit"),
+            "unknown parameter",
+        ),
+        (
+            "/tiles/requests/0/0/0.mvt?type=unicorns",
+            400,
+            Some("type"),
+            "unicorns",
+        ),
+        (
+            "/tiles/requests/0/0/0.mvt?days=0",
+            400,
+            Some("days"),
+            "1 to",
+        ),
         ("/tiles/hexbins/0/0/0.mvt?res=99", 400, Some("res"), "res"),
-        ("/tiles/hotspots/0/0/0.mvt?method=repeats", 400, Some("method"), "gistar"),
+        (
+            "/tiles/hotspots/0/0/0.mvt?method=repeats",
+            400,
+            Some("method"),
+            "gistar",
+        ),
         ("/tiles/hotspots/0/0/0.mvt?k=9", 400, Some("k"), "k"),
         ("/tiles/nope.json", 404, None, "no tile layer"),
         ("/tiles/requests.geojson", 404, None, "{layer}.json"),
-        ("/tiles/requests.json?status=maybe", 400, Some("status"), "maybe"),
+        (
+            "/tiles/requests.json?status=maybe",
+            400,
+            Some("status"),
+            "maybe",
+        ),
     ];
     for (path, status, parameter, says) in cases {
         let reply = server.get(path).await;
@@ -456,7 +566,10 @@ async fn bad_tile_addresses_and_filters_are_refused_clearly() {
         assert_eq!(body["status"], json!(status), "{path}");
         assert_eq!(body["parameter"], json!(parameter), "{path}: {body}");
         let error = body["error"].as_str().unwrap();
-        assert!(error.contains(says), "{path}: {error:?} should say {says:?}");
+        assert!(
+            error.contains(says),
+            "{path}: {error:?} should say {says:?}"
+        );
     }
 }
 
@@ -476,7 +589,10 @@ async fn tiles_are_tagged_compressed_and_shared_like_the_layers() {
     let zipped = server
         .get_with(
             "/tiles/requests/0/0/0.mvt?days=all",
-            &[(header::ACCEPT_ENCODING, "gzip"), (header::ORIGIN, "https://elsewhere.example")],
+            &[
+                (header::ACCEPT_ENCODING, "gzip"),
+                (header::ORIGIN, "https://elsewhere.example"),
+            ],
         )
         .await;
     assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip");
@@ -510,7 +626,9 @@ async fn tilejson_describes_each_layer_with_absolute_tile_urls() {
         assert_eq!(tj["scheme"], "xyz");
         assert_eq!(
             tj["tiles"],
-            json!([format!("http://maps.example.org:8311/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt{query}")])
+            json!([format!(
+                "http://maps.example.org:8311/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt{query}"
+            )])
         );
         assert_eq!(tj["minzoom"], 0);
         assert!(tj["maxzoom"].as_u64().unwrap() >= 16);
@@ -519,7 +637,11 @@ async fn tilejson_describes_each_layer_with_absolute_tile_urls() {
         let center = tj["center"].as_array().unwrap();
         let (lon, lat) = (center[0].as_f64().unwrap(), center[1].as_f64().unwrap());
         assert!(lon > extent[0] && lon < extent[2] && lat > extent[1] && lat < extent[3]);
-        assert!((10..=16).contains(&center[2].as_u64().unwrap()), "{}", center[2]);
+        assert!(
+            (10..=16).contains(&center[2].as_u64().unwrap()),
+            "{}",
+            center[2]
+        );
         let vl = &tj["vector_layers"][0];
         assert_eq!(vl["id"], layer);
         let fields = vl["fields"].as_object().unwrap();
@@ -529,7 +651,13 @@ async fn tilejson_describes_each_layer_with_absolute_tile_urls() {
     let reply = server
         .get_with(
             "/tiles/requests.json",
-            &[(header::HOST, "maps.example.org"), (header::HeaderName::from_static("x-forwarded-proto"), "https")],
+            &[
+                (header::HOST, "maps.example.org"),
+                (
+                    header::HeaderName::from_static("x-forwarded-proto"),
+                    "https",
+                ),
+            ],
         )
         .await;
     assert_eq!(
@@ -538,7 +666,10 @@ async fn tilejson_describes_each_layer_with_absolute_tile_urls() {
     );
     // a Host that is not a host name is refused
     let reply = server
-        .get_with("/tiles/requests.json", &[(header::HOST, "evil.example/\"x")])
+        .get_with(
+            "/tiles/requests.json",
+            &[(header::HOST, "evil.example/\"x")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.json()["parameter"], "Host");
@@ -586,7 +717,11 @@ print(json.dumps(tile))
         .expect("python3 runs");
     child.stdin.take().unwrap().write_all(tile).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -626,7 +761,12 @@ async fn python_mapbox_vector_tile_reads_the_same_tiles() {
         format!("/tiles/requests/{z}/{x}/{y}.mvt?days=all"),
         format!("/tiles/hexbins/{z}/{x}/{y}.mvt?days=365&res=9"),
         format!("/tiles/hotspots/{z}/{x}/{y}.mvt?type=streetlight&days=365"),
-        format!("/tiles/hotspots/{}/{}/{}.mvt?type=streetlight&days=365", z + 2, x * 4 + 1, y * 4 + 2),
+        format!(
+            "/tiles/hotspots/{}/{}/{}.mvt?type=streetlight&days=365",
+            z + 2,
+            x * 4 + 1,
+            y * 4 + 2
+        ),
     ] {
         let body = server.get(&path).await.body;
         let ours = decode(&body);

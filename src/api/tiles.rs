@@ -244,7 +244,8 @@ async fn requests_tile(
                         at,
                         square,
                     } => {
-                        let tally = crate::layers::Tally::of(members.iter().map(|&i| found[i].1), as_of);
+                        let tally =
+                            crate::layers::Tally::of(members.iter().map(|&i| found[i].1), as_of);
                         let props = [
                             ("cluster", Value::Bool(true)),
                             ("count", Value::from(tally.count)),
@@ -303,8 +304,12 @@ async fn hexbins_tile(
                 let features = hexbins(snapshot, &selection, resolution, as_of)
                     .into_iter()
                     .map(|b| {
-                        let ring: Vec<[f64; 2]> =
-                            b.cell.boundary().iter().map(|ll| [ll.lng(), ll.lat()]).collect();
+                        let ring: Vec<[f64; 2]> = b
+                            .cell
+                            .boundary()
+                            .iter()
+                            .map(|ll| [ll.lng(), ll.lat()])
+                            .collect();
                         crate::tiles::SourceFeature::new(
                             Some(u64::from(b.cell)),
                             crate::tiles::LonLat::Polygons(vec![vec![ring]]),
@@ -458,10 +463,11 @@ async fn tilejson(
         &headers,
         move |state, _| {
             let city = &state.city.config;
-            let bounds = city.extent.map_or(
-                [-180.0, -MAX_LATITUDE, 180.0, MAX_LATITUDE],
-                |e| [e.min_lon, e.min_lat, e.max_lon, e.max_lat],
-            );
+            let bounds = city
+                .extent
+                .map_or([-180.0, -MAX_LATITUDE, 180.0, MAX_LATITUDE], |e| {
+                    [e.min_lon, e.min_lat, e.max_lon, e.max_lat]
+                });
             let zoom = zoom_to_fit(bounds, 1024.0, layer.maxzoom);
             let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0];
             let fields: serde_json::Map<String, Json> = layer

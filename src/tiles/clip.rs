@@ -27,7 +27,13 @@ pub fn clip_ring(ring: &[[f64; 2]]) -> Vec<[f64; 2]> {
         if points.is_empty() {
             break;
         }
-        let inside = |p: &[f64; 2]| if below { p[axis] <= bound } else { p[axis] >= bound };
+        let inside = |p: &[f64; 2]| {
+            if below {
+                p[axis] <= bound
+            } else {
+                p[axis] >= bound
+            }
+        };
         let mut out = Vec::with_capacity(points.len() + 4);
         for i in 0..points.len() {
             let a = points[i];
@@ -124,7 +130,13 @@ mod tests {
     #[test]
     fn rings_inside_are_kept_and_wound() {
         // counter-clockwise on screen: reversed to be an exterior
-        let ccw = vec![[10.0, 10.0], [10.0, 20.0], [20.0, 20.0], [20.0, 10.0], [10.0, 10.0]];
+        let ccw = vec![
+            [10.0, 10.0],
+            [10.0, 20.0],
+            [20.0, 20.0],
+            [20.0, 10.0],
+            [10.0, 10.0],
+        ];
         let p = polygon(&[ccw]).unwrap();
         assert_eq!(p.len(), 1);
         assert!(area2(&p[0]) > 0);
@@ -134,11 +146,19 @@ mod tests {
 
     #[test]
     fn rings_are_cut_at_the_buffer() {
-        let big = vec![[-1000.0, -1000.0], [5000.0, -1000.0], [5000.0, 5000.0], [-1000.0, 5000.0]];
+        let big = vec![
+            [-1000.0, -1000.0],
+            [5000.0, -1000.0],
+            [5000.0, 5000.0],
+            [-1000.0, 5000.0],
+        ];
         let p = polygon(&[big]).unwrap();
         let mut corners = p[0].clone();
         corners.sort();
-        assert_eq!(corners, vec![[-64, -64], [-64, 4160], [4160, -64], [4160, 4160]]);
+        assert_eq!(
+            corners,
+            vec![[-64, -64], [-64, 4160], [4160, -64], [4160, 4160]]
+        );
         // a triangle half outside: cut along the window's edge
         let tri = vec![[4000.0, 100.0], [4400.0, 100.0], [4000.0, 500.0]];
         let cut = clip_ring(&tri);

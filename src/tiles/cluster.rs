@@ -85,7 +85,8 @@ mod tests {
     #[test]
     fn many_points_group_by_square_and_every_point_counts() {
         // 3,000 points in one square, one alone in another, 10 in the buffer's corner
-        let mut points: Vec<[f64; 2]> = (0..3_000).map(|i| [10.0 + (i % 40) as f64, 20.0]).collect();
+        let mut points: Vec<[f64; 2]> =
+            (0..3_000).map(|i| [10.0 + (i % 40) as f64, 20.0]).collect();
         points.push([2_000.0, 2_000.0]);
         points.extend((0..10).map(|_| [-60.0, 4150.0]));
         let groups = group(&points);
@@ -98,7 +99,12 @@ mod tests {
             })
             .sum();
         assert_eq!(total, points.len());
-        let Group::Cluster { at, square, members } = &groups[0] else {
+        let Group::Cluster {
+            at,
+            square,
+            members,
+        } = &groups[0]
+        else {
             panic!("the crowded square is a cluster")
         };
         assert_eq!(members.len(), 3_000);
@@ -109,7 +115,7 @@ mod tests {
             panic!()
         };
         assert_eq!(*square, ((SQUARES - 1) * SQUARES) as u32); // last row, first column
-        // the same input gives the same groups
+                                                               // the same input gives the same groups
         assert_eq!(group(&points), groups);
     }
 }

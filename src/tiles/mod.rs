@@ -149,7 +149,10 @@ mod tests {
         assert!(TileId::new(22, (1 << 22) - 1, 0).is_ok());
         assert_eq!(TileId::new(23, 0, 0), Err(TileError::Zoom { z: 23 }));
         let e = TileId::new(3, 8, 0).unwrap_err();
-        assert_eq!(e.to_string(), "x 8 is outside the 8 tiles of zoom 3 (0 to 7)");
+        assert_eq!(
+            e.to_string(),
+            "x 8 is outside the 8 tiles of zoom 3 (0 to 7)"
+        );
         assert!(TileId::new(3, 0, 8).is_err());
     }
 

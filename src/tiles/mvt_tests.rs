@@ -213,7 +213,11 @@ fn layers_round_trip_through_a_decoder() {
     let mut cells = Layer::new("hexbins", 4096);
     cells.add(
         Some(u64::MAX - 1),
-        &Geometry::Polygon(vec![square.clone(), hole.clone(), vec![[20, 20], [30, 20], [30, 30]]]),
+        &Geometry::Polygon(vec![
+            square.clone(),
+            hole.clone(),
+            vec![[20, 20], [30, 20], [30, 30]],
+        ]),
         &[("h3", "8a2a1072b59ffff".into())],
     );
     let tile = encode(&[layer, cells]);

@@ -33,8 +33,13 @@ pub struct FeatureSet {
 
 impl SourceFeature {
     /// A feature from lon/lat geometry (the rings of each polygon: exterior, then holes).
-    pub fn new(id: Option<u64>, geometry: LonLat, properties: Vec<(String, Value)>) -> SourceFeature {
-        let project = |ring: &[[f64; 2]]| ring.iter().map(|p| world(p[0], p[1])).collect::<Vec<_>>();
+    pub fn new(
+        id: Option<u64>,
+        geometry: LonLat,
+        properties: Vec<(String, Value)>,
+    ) -> SourceFeature {
+        let project =
+            |ring: &[[f64; 2]]| ring.iter().map(|p| world(p[0], p[1])).collect::<Vec<_>>();
         let geometry = match geometry {
             LonLat::Point(p) => SourceGeometry::Point(world(p[0], p[1])),
             LonLat::Polygons(polygons) => SourceGeometry::Polygons(
@@ -44,7 +49,12 @@ impl SourceFeature {
                     .collect(),
             ),
         };
-        let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        let mut bounds = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
         let mut extend = |p: &[f64; 2]| {
             bounds = [
                 bounds[0].min(p[0]),
@@ -185,8 +195,12 @@ fn lonlat_geometry(g: &GeometryValue) -> Option<LonLat> {
     };
     let polygon = |rings: &Vec<Vec<geojson::Position>>| rings.iter().map(ring).collect::<Vec<_>>();
     match g {
-        GeometryValue::Point { coordinates: p } if p.len() >= 2 => Some(LonLat::Point([p[0], p[1]])),
-        GeometryValue::Polygon { coordinates } => Some(LonLat::Polygons(vec![polygon(coordinates)])),
+        GeometryValue::Point { coordinates: p } if p.len() >= 2 => {
+            Some(LonLat::Point([p[0], p[1]]))
+        }
+        GeometryValue::Polygon { coordinates } => {
+            Some(LonLat::Polygons(vec![polygon(coordinates)]))
+        }
         GeometryValue::MultiPolygon { coordinates } => {
             Some(LonLat::Polygons(coordinates.iter().map(polygon).collect()))
         }
@@ -232,7 +246,10 @@ mod tests {
                 ("id".to_string(), Value::from("H1")),
                 ("kind".into(), Value::from("hot_region")),
                 ("rank".into(), Value::Int(1)),
-                ("types".into(), Value::from(r#"[{"count":3,"service_code":"graffiti"}]"#)),
+                (
+                    "types".into(),
+                    Value::from(r#"[{"count":3,"service_code":"graffiti"}]"#)
+                ),
                 ("z".into(), Value::Double(3.5)),
             ]
         );
@@ -253,7 +270,8 @@ mod tests {
         let set = FeatureSet::from_geojson(&collection(), |_, _| None);
         let [x, y] = world(-75.15, 39.95);
         let tile = TileId::new(8, (x * 256.0) as u32, (y * 256.0) as u32).unwrap();
-        let Some(Geometry::Polygon(rings)) = set.features[0].in_tile(tile, tile.world_bounds()) else {
+        let Some(Geometry::Polygon(rings)) = set.features[0].in_tile(tile, tile.world_bounds())
+        else {
             panic!("a polygon")
         };
         let [x, y] = tile.project(-75.2, 39.9);

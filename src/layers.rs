@@ -23,6 +23,15 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The tally of these requests at `as_of`.
+    pub fn of<'a>(requests: impl IntoIterator<Item = &'a IndexedRequest>, as_of: i64) -> Tally {
+        let mut t = Tally::default();
+        for r in requests {
+            t.add(r, as_of);
+        }
+        t
+    }
+
     fn add(&mut self, r: &IndexedRequest, as_of: i64) {
         self.count += 1;
         if r.status == Status::Open {

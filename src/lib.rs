@@ -25,4 +25,5 @@ pub mod projection;
 pub mod selection;
 pub mod shared_vec;
 pub mod store;
+pub mod tiles;
 pub mod time;

@@ -52,6 +52,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("events", &["model", "store"]),
     ("layers", &["model", "index", "selection", "boundaries"]),
     ("methods", &["analysis"]),
+    ("tiles", &[]),
     (
         "hotspots",
         &["model", "time", "analysis", "index", "selection", "methods"],

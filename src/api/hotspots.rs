@@ -28,7 +28,7 @@ fn area_methods() -> impl Iterator<Item = &'static MethodSpec> {
 
 /// Parameters of the area layers (besides the common filter): `method` and every
 /// parameter of their methods.
-fn area_params() -> Vec<&'static str> {
+pub(super) fn area_params() -> Vec<&'static str> {
     let mut names = vec!["method"];
     for name in area_methods().flat_map(MethodSpec::param_names) {
         if !names.contains(&name) {
@@ -40,7 +40,7 @@ fn area_params() -> Vec<&'static str> {
 
 /// The scope and hot-spot query a layer's parameters ask for: the whole city (a box only
 /// clips the output, so significance does not depend on the viewport).
-fn query(
+pub(super) fn query(
     state: &ServerState,
     params: &Params,
     method: Method,
@@ -60,7 +60,7 @@ fn query(
 }
 
 /// The analysis method of `hotspots.geojson` / `worklist.csv` (default: the first).
-fn area_method(params: &Params) -> Result<Method, ApiError> {
+pub(super) fn area_method(params: &Params) -> Result<Method, ApiError> {
     let Some(name) = params.get("method") else {
         return Ok(area_methods()
             .next()
@@ -78,7 +78,7 @@ fn area_method(params: &Params) -> Result<Method, ApiError> {
 
 /// A report; `Ok(None)` when too few requests match (not an error for a map: the layer is
 /// empty and says why).
-fn report(
+pub(super) fn report(
     state: &ServerState,
     snapshot: &IndexSnapshot,
     query: &HotspotQuery,

@@ -1,5 +1,6 @@
 //! HTTP interface (axum): Open311 GeoReport v2 under `/open311/v2/`, map layers under
-//! `/api/v1/`, health and metrics, and the map front end (`web/`) at `/`.
+//! `/api/v1/`, vector tiles under `/tiles/`, health and metrics, and the map front end
+//! (`web/`) at `/`.
 
 pub mod error;
 pub mod events;
@@ -11,6 +12,8 @@ pub mod lifecycle;
 pub mod open311;
 pub mod params;
 pub mod respond;
+pub mod tile_sources;
+pub mod tiles;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,6 +49,8 @@ pub struct ServerState {
     pub renders: Arc<tokio::sync::Semaphore>,
     /// Permits to compute a hot-spot report ([`respond::CONCURRENT_REPORTS`]).
     pub reports: Arc<tokio::sync::Semaphore>,
+    /// Whole layers that vector tiles are cut from ([`tile_sources`]).
+    pub tile_sources: Arc<tile_sources::SourceCache>,
 }
 
 /// The whole HTTP interface.
@@ -60,10 +65,12 @@ pub fn router(city: Arc<City>) -> Router {
         )),
         renders: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_RENDERS)),
         reports: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_REPORTS)),
+        tile_sources: Arc::default(),
     };
     Router::new()
         .nest("/open311/v2", open311::router())
         .nest("/api/v1", api_v1())
+        .nest("/tiles", tiles::router())
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .nest_service("/vendor/maplibre-gl", maplibre_files())

@@ -20,6 +20,8 @@ pub const GEOJSON: &str = "application/geo+json";
 pub const JSON: &str = "application/json";
 /// CSV (RFC 4180).
 pub const CSV: &str = "text/csv; charset=utf-8";
+/// Mapbox Vector Tiles (IANA-registered).
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 
 /// A rendered body with its media type and ETag.
 #[derive(Debug)]

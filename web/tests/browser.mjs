@@ -176,7 +176,9 @@ async function run(page, origin) {
   check(summary.includes(` ${gistar.ranks}, in priority order`), "the ranked list is worded with the method's `ranks`", summary);
   check(await page.locator("#export-worklist").isVisible() === gistar.work_list, "the work list shows for a method with a work list");
 
-  // 2. Gi* hot spots of street lights are drawn.
+  // 2. Gi* hot spots of street lights are drawn (request points only from zoom 15 over them).
+  check(await page.evaluate(() => window.hotspot.map.getZoom()) < 15 && await rendered(page, "points-circle") === 0,
+    "over the hot spots, request points wait for zoom 15");
   const cells = await rendered(page, "cells-fill");
   check(cells > 0, "choosing a type draws Gi* cells", `rendered ${cells}`);
   const hot = await page.evaluate(() => window.hotspot.map.queryRenderedFeatures({ layers: ["cells-fill"] })
@@ -269,11 +271,31 @@ async function run(page, origin) {
   await page.goto(`${origin}/?method=points&type=graffiti&days=30&map=17/${lat}/${lon}`);
   await settled(page);
   const found = await page.evaluate((id) => window.hotspot.map.queryRenderedFeatures({ layers: ["points-circle"] })
-    .some((f) => f.properties.service_request_id === id), id);
-  check(found, "the posted request is drawn after refresh", id);
+    .filter((f) => f.properties.service_request_id === id)
+    .map((f) => ({ source: f.source, sourceLayer: f.sourceLayer, geometry: f.geometry })), id);
+  check(found.length > 0, "the posted request is drawn after refresh", id);
+  check(found.every((f) => f.source === "requests" && f.sourceLayer === "requests"),
+    "request points are drawn from the vector tiles' requests layer", JSON.stringify(found[0]));
+  const tileUrls = requested.map((u) => new URL(u)).filter((u) => u.pathname.startsWith("/tiles/"));
+  check(tileUrls.some((u) => u.pathname === "/tiles/requests.json" && u.searchParams.get("type") === "graffiti")
+    && tileUrls.some((u) => /^\/tiles\/requests\/17\/\d+\/\d+\.mvt$/.test(u.pathname) && u.searchParams.get("days") === "30"),
+    "the points come from /tiles/requests.json and its zoom-17 tiles, with the view's filter",
+    tileUrls.slice(-3).map(String).join(" "));
   await page.screenshot({ path: join(shots, "points.png") });
 
-  // 6b. Live: a request posted elsewhere while the page is open is drawn without a reload.
+  // 6b. Clicking a point reads the request's whole record: the popup says it in plain words.
+  const at = await page.evaluate(({ lon, lat }) => window.hotspot.map.project([lon, lat]), { lon, lat });
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + at.x, box.y + at.y);
+  const popup = page.locator(".maplibregl-popup-content");
+  await popup.filter({ hasText: "browser test tag" }).waitFor({ timeout: 10_000 });
+  const popupText = await popup.textContent();
+  const graffiti = catalog.types.find((t) => t.code === "graffiti").name;
+  check(popupText.includes(graffiti) && popupText.includes(id) && /Due/.test(popupText) && /open/.test(popupText),
+    "a point's popup shows the type's name, id, status, due date and description from its record", popupText);
+  await page.screenshot({ path: join(shots, "point-popup.png") });
+
+  // 6c. Live: a request posted elsewhere while the page is open is drawn without a reload.
   const liveAt = { lat: lat + 0.0004, lon: lon + 0.0004 };
   const livePosted = await page.evaluate(async ({ lat, lon, apiKey }) => {
     const body = new URLSearchParams({ api_key: apiKey, service_code: "graffiti", lat: String(lat), long: String(lon), description: "live test tag" });
@@ -286,13 +308,12 @@ async function run(page, origin) {
   check(appeared, "a request posted elsewhere appears on the open map without a reload (event stream)",
     `${Date.now() - liveStart} ms`);
 
-  // 6c. Staff mode: with the write key, a request's popup marks it closed with a note.
+  // 6d. Staff mode: with the write key, a request's popup marks it closed with a note.
   await page.click("#staff-mode");
   await page.fill("#staff-dialog input", apiKey);
   await page.click("#staff-dialog button[value=ok]");
   check(await page.evaluate(() => document.body.dataset.staff) === "on", "staff mode turns on with the write key");
   const pixel = await page.evaluate(({ lat, lon }) => window.hotspot.map.project([lon, lat]), liveAt);
-  const box = await page.locator("#map").boundingBox();
   await page.mouse.click(box.x + pixel.x, box.y + pixel.y);
   const form = await page.waitForSelector(".staff-close button", { timeout: 5_000 }).then(() => true, () => false);
   check(form, "an open request's popup offers Mark closed in staff mode");
@@ -308,6 +329,20 @@ async function run(page, origin) {
   check(record.status === "closed" && last.description === "Painted over" && last.source === "staff"
     && await page.locator(".popup .closed-on").count() === 1,
     "Mark closed stores the status and the note, and the popup shows when it was closed", JSON.stringify(record.notes));
+
+  // 6e. The points view draws every request at every zoom: over the whole city, crowded tiles
+  // carry clusters whose counts stand for every request.
+  await page.goto(`${origin}/?method=points&days=365`);
+  await settled(page);
+  const drawn = await page.evaluate(() => {
+    const map = window.hotspot.map;
+    const features = map.queryRenderedFeatures({ layers: ["points-circle", "points-clusters"] });
+    return { zoom: map.getZoom(), points: features.filter((f) => !f.properties.cluster).length,
+      clusters: features.filter((f) => f.properties.cluster).length };
+  });
+  check(drawn.zoom < 14 && drawn.points + drawn.clusters > 0 && drawn.clusters > 0,
+    "the points view draws requests and clusters from tiles over the whole city", JSON.stringify(drawn));
+  await page.screenshot({ path: join(shots, "points-city.png") });
   const most = method.points.parameters.find((p) => p.name === "limit")?.max ?? catalog.limits.points;
   const pointsAsked = requested.filter((u) => new URL(u).pathname === `/api/v1/${method.points.layer}`);
   check(pointsAsked.length > 0 && pointsAsked.every((u) => Number(new URL(u).searchParams.get("limit")) === most),

@@ -20,6 +20,14 @@ export function layerUrl(method, state, { bbox, limit } = {}) {
   return `/api/v1/${method.layer}?${q}`;
 }
 
+/**
+ * The TileJSON of the request points' vector tiles with the state's filter: absolute, as a
+ * map source's `url` is fetched by MapLibre's worker.
+ */
+export function pointsTilesUrl(state, base = window.location.href) {
+  return new URL(`/tiles/requests.json?${filterParams(state)}`, base).href;
+}
+
 /** The work list (CSV) of a method's ranked hot spots (for methods with `work_list`). */
 export function workListUrl(method, state) {
   const q = filterParams(state);

@@ -3,15 +3,17 @@
 // Everything about a method (its menu entry, layer, legend, limits, ranked-list words, work
 // list) comes from its row of the catalog's `methods` (`GET /api/v1/layers`).
 
-import { districtsUrl, fetchJson, isAbort, layerUrl, workListUrl } from "./api.js";
-import { addLayers, createMap, geometryBounds, maxValue, rampExpression, setData, showMethod } from "./map.js";
+import { districtsUrl, fetchJson, isAbort, layerUrl, pointsTilesUrl, workListUrl } from "./api.js";
+import {
+  addLayers, createMap, geometryBounds, maxValue, POINT_LAYERS, rampExpression, setData, setTiles, showMethod, showPointsFrom,
+} from "./map.js";
 import { followEvents } from "./live.js";
 import { bindStaffMode, fillLifecycle } from "./staff.js";
 import { areaTitle, bindPopups, esc, typeMix } from "./popups.js";
 import { readState, writeState } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
-/** Zoom from which request points are drawn over the analysis layers. */
+/** Zoom from which request points are drawn over the analysis layers (in the points view: every zoom). */
 const POINTS_ZOOM = 15;
 /** The layer of request points: its method is the points view, drawn in every view from POINTS_ZOOM. */
 const REQUESTS_LAYER = "requests.geojson";
@@ -355,24 +357,26 @@ function currentBbox() {
   return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
 }
 
-async function refreshPoints() {
+/**
+ * The request points are vector tiles with the state's filter (the server's TileJSON), drawn
+ * at every zoom in the points view and from POINTS_ZOOM over the other views. The points view
+ * also fills the ranked list, from a page of the points' GeoJSON layer of the box in view.
+ */
+/** Points from tiles (reloaded even at the same URL when `live`: the data changed). */
+async function refreshPoints({ live = false } = {}) {
   const s = page.state;
   const map = page.map;
   const points = pointsRow();
-  if (!points || (!isPointsView() && map.getZoom() < POINTS_ZOOM)) {
-    setData(map, "requests", null);
-    return;
-  }
+  setTiles(map, "requests", pointsTilesUrl(s), live);
+  showPointsFrom(map, isPointsView() ? 0 : POINTS_ZOOM);
+  if (!points || !isPointsView()) return;
   try {
     const url = layerUrl(points, s, { bbox: currentBbox(), limit: page.catalog.limits.points });
     const data = await load(url, "requests", "Loading requests…");
-    setData(map, "requests", data);
-    if (isPointsView()) {
-      page.data = data;
-      page.dataMethod = points.id;
-      page.ranked = rankedItems(points, data);
-      renderRanked();
-    }
+    page.data = data;
+    page.dataMethod = points.id;
+    page.ranked = rankedItems(points, data);
+    renderRanked();
   } catch (error) {
     if (!isAbort(error)) showError(`Requests: ${error.message}`);
   }
@@ -446,14 +450,14 @@ function updateExports() {
   layer.setAttribute("download", `hotspot-${method.id}.geojson`);
 }
 
-/** Applies the state: URL, exports, then every layer in parallel. */
-async function refresh() {
+/** Applies the state: URL, exports, then every layer in parallel (`live`: the data changed). */
+async function refresh({ live = false } = {}) {
   showError("");
   writeState(page.state);
   updateExports();
   renderLegend();
   const generation = ++page.generation;
-  await Promise.all([refreshAnalysis(), refreshDistricts(), refreshPoints()]);
+  await Promise.all([refreshAnalysis(), refreshDistricts(), refreshPoints({ live })]);
   if (generation === page.generation) {
     renderLegend();
     page.lastRefresh = { generation, url: page.layerUrl, at: Date.now() };
@@ -503,11 +507,11 @@ async function start() {
   syncControls();
   page.map = createMap($("map"), city, page.state.view);
   await new Promise((resolve) => page.map.on("load", resolve));
-  addLayers(page.map, { ramp: densityRamp(), points: pointsRow()?.legend });
-  bindPopups(page.map, ["points-circle", "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "hex-fill", "districts-fill"],
+  addLayers(page.map, { ramp: densityRamp(), points: pointsRow()?.legend, pointsTiles: pointsTilesUrl(page.state) });
+  bindPopups(page.map, [...POINT_LAYERS, "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "hex-fill", "districts-fill"],
     typeName, () => methodRow()?.legend, (element) => {
       const slot = element.querySelector(".lifecycle[data-request-id]");
-      if (slot) fillLifecycle(slot, slot.dataset.requestId, () => refresh());
+      if (slot) fillLifecycle(slot, slot.dataset.requestId, () => refresh({ live: true }));
     });
   page.map.on("moveend", () => {
     const c = page.map.getCenter();
@@ -518,7 +522,7 @@ async function start() {
   });
   await Promise.all([baseLayer(), streetsLayer()]);
   await refresh();
-  followEvents(() => refresh());
+  followEvents(() => refresh({ live: true }));
 }
 
 page.ready = start();

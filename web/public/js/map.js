@@ -1,5 +1,5 @@
 // The map: an offline style (districts as the base, an optional basemap from the config),
-// one GeoJSON source per layer, and popups. Every colour of the data comes from a method's
+// one GeoJSON source per layer (the request points: a vector tile source), and popups. Every colour of the data comes from a method's
 // legend as /api/v1/layers publishes it; this module only knows how each kind of feature is
 // drawn (fill, outline or circle).
 
@@ -61,15 +61,21 @@ const NONE = "rgba(0,0,0,0)";
 const UNCLASSED = "#888888";
 const hidden = { visibility: "none" };
 
+/** The layer of the request points' vector tiles (`/tiles/requests/{z}/{x}/{y}.mvt`). */
+export const POINTS_SOURCE_LAYER = "requests";
+/** The map layers that draw the request points: one circle per request, one per cluster. */
+export const POINT_LAYERS = ["points-circle", "points-clusters"];
+
 /**
  * Adds the sources and layers, bottom to top. Call once the style has loaded. `ramp` shades
  * the district choropleth; `points` is the legend of the request points (drawn in every view
- * from a zoom on).
+ * from a zoom on) and `pointsTiles` the TileJSON URL of their vector tiles.
  */
-export function addLayers(map, { ramp, points }) {
-  for (const id of ["base", "streets", "districts", "analysis", "requests"]) {
+export function addLayers(map, { ramp, points, pointsTiles }) {
+  for (const id of ["base", "streets", "districts", "analysis"]) {
     map.addSource(id, { type: "geojson", data: EMPTY });
   }
+  map.addSource("requests", { type: "vector", url: pointsTiles });
   map.addLayer({ id: "base-fill", type: "fill", source: "base", paint: { "fill-color": "#ffffff", "fill-opacity": 0.7 } });
   map.addLayer({ id: "base-line", type: "line", source: "base", paint: { "line-color": "#7b8794", "line-width": 1.5 } });
   map.addLayer({
@@ -120,8 +126,21 @@ export function addLayers(map, { ramp, points }) {
       "circle-stroke-color": "#fff", "circle-stroke-width": 1,
     },
   });
+  // Where a tile would hold too many requests, the server groups those close together into
+  // one cluster point with their count (see README, "Vector tiles").
   map.addLayer({
-    id: "points-circle", type: "circle", source: "requests",
+    id: "points-clusters", type: "circle", source: "requests", "source-layer": POINTS_SOURCE_LAYER,
+    filter: ["has", "cluster"],
+    paint: {
+      "circle-radius": ["interpolate", ["linear"], ["get", "count"], 2, 4, 20, 8, 200, 13, 2000, 18],
+      "circle-color": clusterColor(points),
+      "circle-opacity": 0.85,
+      "circle-stroke-color": "#fff", "circle-stroke-width": 1,
+    },
+  });
+  map.addLayer({
+    id: "points-circle", type: "circle", source: "requests", "source-layer": POINTS_SOURCE_LAYER,
+    filter: ["!", ["has", "cluster"]],
     paint: {
       "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 2.5, 17, 6],
       "circle-color": pointsColor(points),
@@ -139,6 +158,25 @@ function pointsColor(legend) {
   if (!colors.length) return UNCLASSED;
   const [overdue, open = overdue, closed = open] = colors;
   return ["case", ["get", "overdue"], overdue, ["==", ["get", "status"], "open"], open, closed];
+}
+
+/** Clusters of requests: the colour of their most pressing member (overdue, open, closed). */
+function clusterColor(legend) {
+  const colors = (legend?.classes || []).map((c) => c.color);
+  if (!colors.length) return UNCLASSED;
+  const [overdue, open = overdue, closed = open] = colors;
+  return ["case", [">", ["get", "overdue_count"], 0], overdue, [">", ["get", "open"], 0], open, closed];
+}
+
+/** Points the vector source at another TileJSON (a new filter); nothing when it is the same. */
+export function setTiles(map, source, url, reload = false) {
+  const s = map.getSource(source);
+  if (s && (reload || s.url !== url)) s.setUrl(url);
+}
+
+/** Draws the request points from `minzoom` on (0: at every zoom). */
+export function showPointsFrom(map, minzoom) {
+  for (const id of POINT_LAYERS) map.setLayerZoomRange(id, minzoom, 24);
 }
 
 /** A colour ramp (low to high colours) over `property` from 0 to `max`. */

@@ -1,5 +1,6 @@
 // Popups: what a click on each layer tells.
 
+import { fetchJson } from "./api.js";
 import { legendClass, maplibregl } from "./map.js";
 
 /** Escapes text for HTML. */
@@ -24,13 +25,17 @@ const fixed = (x, d = 2) => (typeof x === "number" ? x.toFixed(d) : x);
 export function popupHtml(layerId, p, typeName, legend) {
   switch (layerId) {
     case "points-circle":
-      return `<div class="popup"><h4>${esc(p.service_name)}</h4>${table([
+      // A tile carries a few properties; `requestHtml` replaces this once the record is read.
+      return `<div class="popup"><h4>${esc(typeName(p.service_code))}</h4>${table([
         ["Request", p.service_request_id],
         ["Status", p.overdue ? "open, overdue" : p.status],
         ["Requested", date(p.requested_datetime)],
-        ["Due", date(p.expected_datetime)],
-        ["Address", p.address],
-      ])}<div class="lifecycle" data-request-id="${esc(p.service_request_id)}">Loading history…</div><p><a href="/open311/v2/requests/${encodeURIComponent(p.service_request_id)}.json?extensions=true" target="_blank" rel="noopener">Full record</a></p></div>`;
+      ])}<p class="hint" data-loading>Loading details…</p>${recordLink(p.service_request_id)}</div>`;
+    case "points-clusters":
+      return `<div class="popup"><h4>${esc(p.count)} requests here</h4>${table([
+        ["Open", p.open],
+        ["Overdue", p.overdue_count],
+      ])}<p class="hint">Zoom in to see each request.</p></div>`;
     case "cells-fill":
       return `<div class="popup"><h4>${esc(legendClass(legend, p)?.label || "Cell")}</h4>${table([
         ["Requests", p.count],
@@ -77,6 +82,38 @@ export function popupHtml(layerId, p, typeName, legend) {
   }
 }
 
+function recordLink(id) {
+  return `<p><a href="/open311/v2/requests/${encodeURIComponent(id)}.json?extensions=true" target="_blank" rel="noopener">Full record</a></p>`;
+}
+
+/** HTML for a request's Open311 record (`GET /open311/v2/requests/{id}.json`), in plain words. */
+export function requestHtml(r, overdue) {
+  return `<div class="popup"><h4>${esc(r.service_name)}</h4>${table([
+    ["Request", r.service_request_id],
+    ["Status", overdue && r.status === "open" ? "open, overdue" : r.status],
+    ["Requested", date(r.requested_datetime)],
+    ["Due", date(r.expected_datetime)],
+    ["Address", r.address],
+    ["Description", r.description],
+    ["Notes", r.status_notes],
+    ["Agency", r.agency_responsible],
+  ])}<div class="lifecycle" data-request-id="${esc(r.service_request_id)}"></div>${recordLink(r.service_request_id)}</div>`;
+}
+
+/** Fills a request point's popup with its whole record, then hands it to `onOpen`. */
+async function requestDetails(popup, p, onOpen) {
+  try {
+    const [record] = await fetchJson(`/open311/v2/requests/${encodeURIComponent(p.service_request_id)}.json`);
+    if (record && popup.isOpen()) {
+      popup.setHTML(requestHtml(record, p.overdue));
+      onOpen(popup.getElement());
+    }
+  } catch (error) {
+    const note = popup.getElement()?.querySelector("[data-loading]");
+    if (note) note.textContent = `Details unavailable: ${error.message}`;
+  }
+}
+
 /** "Hot spot #2", "Cluster #1"... */
 export function areaTitle(p) {
   const kind = p.kind === "cluster" ? "Cluster" : p.kind === "cold_region" ? "Cold spot" : "Hot spot";
@@ -103,7 +140,8 @@ export function bindPopups(map, layers, typeName, legend, onOpen = () => {}) {
     const html = popupHtml(top.layer.id, top.properties, typeName, legend());
     if (!html) return;
     const popup = new maplibregl.Popup({ maxWidth: "320px" }).setLngLat(event.lngLat).setHTML(html).addTo(map);
-    onOpen(popup.getElement());
+    if (top.layer.id === "points-circle") requestDetails(popup, top.properties, onOpen);
+    else onOpen(popup.getElement());
   });
   for (const id of layers) {
     map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));

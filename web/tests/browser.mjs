@@ -296,7 +296,7 @@ async function run(page, origin) {
   await page.screenshot({ path: join(shots, "point-popup.png") });
 
   // 6c. Live: a request posted elsewhere while the page is open is drawn without a reload.
-  const liveAt = { lat: lat + 0.0004, lon: lon + 0.0004 };
+  const liveAt = { lat: lat - 0.0005, lon: lon + 0.0004 };
   const livePosted = await page.evaluate(async ({ lat, lon, apiKey }) => {
     const body = new URLSearchParams({ api_key: apiKey, service_code: "graffiti", lat: String(lat), long: String(lon), description: "live test tag" });
     const response = await fetch("/open311/v2/requests.json", { method: "POST", body });
@@ -313,6 +313,7 @@ async function run(page, origin) {
   await page.fill("#staff-dialog input", apiKey);
   await page.click("#staff-dialog button[value=ok]");
   check(await page.evaluate(() => document.body.dataset.staff) === "on", "staff mode turns on with the write key");
+  await page.evaluate(() => document.querySelectorAll(".maplibregl-popup-close-button").forEach((b) => b.click()));
   const pixel = await page.evaluate(({ lat, lon }) => window.hotspot.map.project([lon, lat]), liveAt);
   await page.mouse.click(box.x + pixel.x, box.y + pixel.y);
   const form = await page.waitForSelector(".staff-close button", { timeout: 5_000 }).then(() => true, () => false);

@@ -332,7 +332,29 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             service_request_id TEXT NOT NULL REFERENCES requests (service_request_id)
         );
         CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
-    )
+    )?;
+    add_open311_columns(conn)
+}
+
+/// Adds the Open311 columns `requests.attributes` (the attribute answers, a JSON object of
+/// code → values) and `requests.address_id` to a database made before they existed; does
+/// nothing for a column that is there.
+fn add_open311_columns(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('requests')")?;
+    let columns = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (column, definition) in [
+        ("attributes", "TEXT NOT NULL DEFAULT '{}'"),
+        ("address_id", "TEXT"),
+    ] {
+        if !columns.iter().any(|c| c == column) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE requests ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<Job>, hook: CommitHook) {
@@ -418,13 +440,15 @@ fn write_batch(conn: &mut Connection, batch: &mut [Job]) -> rusqlite::Result<Bat
 
 const INSERT: &str = "INSERT INTO requests (service_request_id, service_code, service_name, status,
     status_notes, requested_at, updated_at, expected_at, closed_at, address, zipcode, lat, lon,
-    description, agency_responsible, media_url, source, districts)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+    description, agency_responsible, media_url, source, districts, attributes,
+    address_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+    ?20)
     ON CONFLICT (service_request_id) DO NOTHING";
 
 const SELECT: &str = "SELECT service_request_id, service_code, service_name, status, status_notes,
     requested_at, updated_at, expected_at, closed_at, address, zipcode, lat, lon, description,
-    agency_responsible, media_url, source, districts FROM requests";
+    agency_responsible, media_url, source, districts, attributes, address_id FROM requests";
 
 /// Inserts one request; false when its id was already stored.
 fn insert_one(
@@ -433,6 +457,7 @@ fn insert_one(
 ) -> rusqlite::Result<bool> {
     let secs = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp());
     let districts = serde_json::to_string(&r.districts).unwrap_or_else(|_| "{}".into());
+    let attributes = serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into());
     let changed = stmt.execute(params![
         r.service_request_id,
         r.service_code,
@@ -452,6 +477,8 @@ fn insert_one(
         r.media_url,
         r.source,
         districts,
+        attributes,
+        r.address_id,
     ])?;
     Ok(changed == 1)
 }
@@ -466,6 +493,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<ServiceRequest, StoreError
     };
     let status: String = row.get(3)?;
     let districts: String = row.get(17)?;
+    let attributes: String = row.get(18)?;
     let corrupt = |reason: String| StoreError::Corrupt {
         id: id.clone(),
         reason,
@@ -477,6 +505,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<ServiceRequest, StoreError
     let districts: BTreeMap<String, String> = match serde_json::from_str(&districts) {
         Ok(d) => d,
         Err(e) => return Ok(Err(corrupt(format!("districts: {e}")))),
+    };
+    let attributes: BTreeMap<String, Vec<String>> = match serde_json::from_str(&attributes) {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(corrupt(format!("attributes: {e}")))),
     };
     Ok(Ok(ServiceRequest {
         service_request_id: id.clone(),
@@ -497,6 +529,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<ServiceRequest, StoreError
         media_url: row.get(15)?,
         source: row.get(16)?,
         districts,
+        attributes,
+        address_id: row.get(19)?,
     }))
 }
 

@@ -154,7 +154,9 @@ impl Attribute {
         let mut keys = std::collections::HashSet::new();
         for v in &self.values {
             if v.key.trim().is_empty() || v.name.trim().is_empty() {
-                return Some(format!("attribute {code:?}: a value has an empty key or name"));
+                return Some(format!(
+                    "attribute {code:?}: a value has an empty key or name"
+                ));
             }
             if !keys.insert(v.key.as_str()) {
                 return Some(format!("attribute {code:?}: value key {:?} twice", v.key));
@@ -460,9 +462,19 @@ mod tests {
         let size = pothole.attribute("size").unwrap();
         assert_eq!(size.datatype, Datatype::Singlevaluelist);
         assert!(size.value("large").is_some());
-        let orders: Vec<u32> = pothole.attributes.iter().map(|a| a.order.unwrap()).collect();
+        let orders: Vec<u32> = pothole
+            .attributes
+            .iter()
+            .map(|a| a.order.unwrap())
+            .collect();
         assert!(orders.windows(2).all(|w| w[0] < w[1]), "{orders:?}");
-        assert!(c.get("heat").unwrap().attribute("affected").unwrap().required);
+        assert!(
+            c.get("heat")
+                .unwrap()
+                .attribute("affected")
+                .unwrap()
+                .required
+        );
         assert!(!c.get("graffiti").unwrap().has_metadata());
     }
 }

@@ -365,7 +365,10 @@ mod tests {
     #[test]
     fn jurisdiction_id_from_the_config_or_the_name() {
         let (_d, path) = write("name = \"St. Louis Park\"\n");
-        assert_eq!(Config::load(&path).unwrap().jurisdiction_id(), "st_louis_park");
+        assert_eq!(
+            Config::load(&path).unwrap().jurisdiction_id(),
+            "st_louis_park"
+        );
         let (_d, path) = write(
             "name = \"X\"\n[open311]\njurisdiction_id = \"x.gov\"\ncontact = \"311@x.gov\"\n",
         );

@@ -197,7 +197,10 @@ async fn open311_xml(app: TestApp) {
     let view = text_view(&reply, None);
     let (before, rest) = view.split_once("<changeset>").unwrap();
     let (changeset, _) = rest.split_once("</changeset>").unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(changeset).is_ok(), "{changeset}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(changeset).is_ok(),
+        "{changeset}"
+    );
     assert_snapshot!(
         "open311_discovery_xml",
         format!("{before}<changeset>{rest}").replace(changeset, "[changeset]")

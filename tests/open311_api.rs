@@ -31,7 +31,11 @@ async fn services_list_the_catalog() {
     // metadata: whether the service defines attributes (streetlight does, graffiti not)
     assert_eq!(list[0]["service_code"], "streetlight");
     assert_eq!(list[0]["metadata"], true);
-    let graffiti = list.as_array().unwrap().iter().find(|s| s["service_code"] == "graffiti");
+    let graffiti = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_code"] == "graffiti");
     assert_eq!(graffiti.unwrap()["metadata"], false);
     let def: Value = server.get("/open311/v2/services/pothole.json").await.json();
     assert_eq!(def["service_code"], "pothole");
@@ -49,7 +53,10 @@ async fn post_then_get_round_trip() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let id = body[0]["service_request_id"].as_str().unwrap().to_string();
     assert!(id.starts_with("HS-"), "{id}");
-    assert!(body[0].get("token").is_none(), "stored at once: an id, no token");
+    assert!(
+        body[0].get("token").is_none(),
+        "stored at once: an id, no token"
+    );
 
     let got: Value = server
         .get(&format!("/open311/v2/requests/{id}.json"))

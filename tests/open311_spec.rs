@@ -35,7 +35,12 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Node<'a, 'i> {
         .into_iter()
         .filter(|c| c.has_tag_name(name))
         .collect();
-    assert_eq!(found.len(), 1, "one <{name}> in <{}>", node.tag_name().name());
+    assert_eq!(
+        found.len(),
+        1,
+        "one <{name}> in <{}>",
+        node.tag_name().name()
+    );
     found[0]
 }
 
@@ -112,7 +117,11 @@ async fn services_and_definitions_in_xml() {
         );
         let service = app.city.catalog.get(text(*s, "service_code")).unwrap();
         assert_eq!(text(*s, "service_name"), service.name);
-        let metadata = if service.has_metadata() { "true" } else { "false" };
+        let metadata = if service.has_metadata() {
+            "true"
+        } else {
+            "false"
+        };
         assert_eq!(text(*s, "metadata"), metadata, "{}", service.code);
         assert_eq!(text(*s, "type"), "realtime");
     }
@@ -191,7 +200,10 @@ async fn post_and_read_back_in_xml() {
     let answer = child(root, "request");
     let id = text(answer, "service_request_id").to_string();
     assert!(id.starts_with("HS-"), "{id}");
-    assert_eq!(text(answer, "service_notice"), "Service level agreement: 3 days");
+    assert_eq!(
+        text(answer, "service_notice"),
+        "Service level agreement: 3 days"
+    );
     assert_eq!(text(answer, "account_id"), "acct-42");
     assert!(
         children(answer).iter().all(|c| !c.has_tag_name("token")),
@@ -229,10 +241,16 @@ async fn post_and_read_back_in_xml() {
             (text(*a, "code"), values)
         })
         .collect();
-    assert_eq!(answers, [("depth_cm", vec!["12.5"]), ("size", vec!["large"])]);
+    assert_eq!(
+        answers,
+        [("depth_cm", vec!["12.5"]), ("size", vec!["large"])]
+    );
 
     // the JSON record: the same fields, attributes as an object (Hotspot's extension)
-    let json = app.get(&format!("/open311/v2/requests/{id}.json")).await.json();
+    let json = app
+        .get(&format!("/open311/v2/requests/{id}.json"))
+        .await
+        .json();
     let record = &json[0];
     for name in [
         "service_request_id",
@@ -303,7 +321,10 @@ async fn tokens_answer_in_both_formats() {
     assert!(doc.root_element().has_tag_name("service_requests"));
     assert_eq!(text(r, "service_request_id"), "HS-legacy-1");
     assert_eq!(text(r, "token"), token);
-    let json = app.get(&format!("/open311/v2/tokens/{token}.json")).await.json();
+    let json = app
+        .get(&format!("/open311/v2/tokens/{token}.json"))
+        .await
+        .json();
     assert_eq!(json[0]["service_request_id"], "HS-legacy-1");
     let missing = app.get("/open311/v2/tokens/nope.xml").await;
     assert_eq!(missing.status, 404);
@@ -347,7 +368,10 @@ async fn discovery_in_both_formats() {
             "/open311/v2/discovery.xml",
             &[
                 (header::HOST, "311.example.org"),
-                (header::HeaderName::from_static("x-forwarded-proto"), "https"),
+                (
+                    header::HeaderName::from_static("x-forwarded-proto"),
+                    "https",
+                ),
             ],
         )
         .await;
@@ -405,9 +429,15 @@ async fn attribute_answers_are_checked_against_the_definition() {
         )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text());
-    let id = reply.json()[0]["service_request_id"].as_str().unwrap().to_string();
+    let id = reply.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let stored = app.city.store.get(&id).unwrap().unwrap();
-    assert_eq!(stored.attributes["first_seen"], ["2026-03-01T08:00:00-06:00"]);
+    assert_eq!(
+        stored.attributes["first_seen"],
+        ["2026-03-01T08:00:00-06:00"]
+    );
     assert_eq!(stored.attributes["license_plate"], ["IL ABC 123"]);
     let reply = app
         .post_json(
@@ -517,10 +547,7 @@ async fn every_bad_field_is_reported_at_once() {
     assert_eq!(reply.status, 400);
     assert_eq!(content_type(&reply), "application/json; charset=utf-8");
     let all = descriptions(&reply);
-    let named: Vec<&str> = all
-        .iter()
-        .map(|d| d.split(": ").next().unwrap())
-        .collect();
+    let named: Vec<&str> = all.iter().map(|d| d.split(": ").next().unwrap()).collect();
     assert_eq!(
         named,
         [
@@ -564,7 +591,10 @@ async fn the_specs_refusals() {
     let ours = post_with(&[("jurisdiction_id", "test_city")]);
     post_id(&app, &ours).await;
     let reply = app
-        .post_form(REQUESTS_JSON, &post_with(&[("jurisdiction_id", "chicago.gov")]))
+        .post_form(
+            REQUESTS_JSON,
+            &post_with(&[("jurisdiction_id", "chicago.gov")]),
+        )
         .await;
     assert_eq!(reply.status, 404);
     assert!(descriptions(&reply)[0].contains("jurisdiction_id \"chicago.gov\" is not served here"));
@@ -615,7 +645,10 @@ async fn the_specs_refusals() {
     ] {
         let reply = app.get(path).await;
         assert_eq!(reply.status, 404, "{path}");
-        assert!(descriptions(&reply)[0].contains("NAME.json or NAME.xml"), "{path}");
+        assert!(
+            descriptions(&reply)[0].contains("NAME.json or NAME.xml"),
+            "{path}"
+        );
     }
 }
 
@@ -643,7 +676,10 @@ async fn empty_parameters_are_absent() {
     let body = reply.json();
     assert_eq!(body[0]["account_id"], Value::Null);
     let id = body[0]["service_request_id"].as_str().unwrap();
-    let list = app.get(&format!("/open311/v2/requests/{id}.json")).await.json();
+    let list = app
+        .get(&format!("/open311/v2/requests/{id}.json"))
+        .await
+        .json();
     let record = &list[0];
     assert_eq!(record["address_id"], Value::Null);
     assert!(record.get("attributes").is_none(), "{record}");
@@ -827,7 +863,10 @@ async fn real_clients_post_and_read_in_both_formats() {
         reply.headers()[header::CONTENT_TYPE],
         "application/json; charset=utf-8"
     );
-    let location = reply.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let location = reply.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
     let body: Value = reply.json().await.unwrap();
     let dumping = body[0]["service_request_id"].as_str().unwrap().to_string();
     assert_eq!(location, format!("/open311/v2/requests/{dumping}.json"));
@@ -869,7 +908,10 @@ async fn real_clients_post_and_read_in_both_formats() {
             reply.headers()[header::CONTENT_TYPE],
             "application/xml; charset=utf-8"
         );
-        let location = reply.headers()[header::LOCATION].to_str().unwrap().to_string();
+        let location = reply.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
         let text = reply.text().await.unwrap();
         let doc = Document::parse(&text).unwrap();
         let answer = child(doc.root_element(), "request");
@@ -881,7 +923,10 @@ async fn real_clients_post_and_read_in_both_formats() {
         let stored = http.get(server.url(&location)).send().await.unwrap();
         let stored_text = stored.text().await.unwrap();
         let doc = Document::parse(&stored_text).unwrap();
-        assert_eq!(text_of(child(doc.root_element(), "request"), "service_request_id"), id);
+        assert_eq!(
+            text_of(child(doc.root_element(), "request"), "service_request_id"),
+            id
+        );
     }
     let refused = http
         .post(format!("{base}/requests.xml"))
@@ -892,14 +937,20 @@ async fn real_clients_post_and_read_in_both_formats() {
     assert_eq!(refused.status(), 400);
     let text = refused.text().await.unwrap();
     let doc = Document::parse(&text).unwrap();
-    assert!(text_of(child(doc.root_element(), "error"), "description").contains("attribute[affected]"));
+    assert!(
+        text_of(child(doc.root_element(), "error"), "description").contains("attribute[affected]")
+    );
 
     if !require_python("real_clients_post_and_read_in_both_formats", "georeport") {
         return;
     }
     let now = chrono::Utc::now();
-    let start = (now - chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let end = (now + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let start = (now - chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let end = (now + chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let get = |path: String| {
         let http = http.clone();
         async move {
@@ -957,7 +1008,11 @@ async fn real_clients_post_and_read_in_both_formats() {
 
     // XML mode: the same values as text
     let xml = &parsed["xml"];
-    assert!(same_as_xml(&services, &xml["services"]), "{}", xml["services"]);
+    assert!(
+        same_as_xml(&services, &xml["services"]),
+        "{}",
+        xml["services"]
+    );
     assert!(
         same_as_xml(&definition, &xml["definition"]),
         "{}",
@@ -970,7 +1025,11 @@ async fn real_clients_post_and_read_in_both_formats() {
             xml[name]
         );
     }
-    assert!(same_as_xml(&without_extension(&one)[0], &xml["one"]), "{}", xml["one"]);
+    assert!(
+        same_as_xml(&without_extension(&one)[0], &xml["one"]),
+        "{}",
+        xml["one"]
+    );
     assert_eq!(
         xml["one"]["attributes"]["attribute"],
         serde_json::json!({"code": "size", "values": {"value": "medium"}})

@@ -84,7 +84,10 @@ impl ApiError {
     /// What the client is told, one description per error (see [`ApiError::parts`]); a
     /// 500's internals are never told.
     pub fn descriptions(&self) -> Vec<String> {
-        self.parts().into_iter().map(ApiError::public_message).collect()
+        self.parts()
+            .into_iter()
+            .map(ApiError::public_message)
+            .collect()
     }
 
     /// Answers with `body` (of `content_type`) and `self`'s status, carrying an internal

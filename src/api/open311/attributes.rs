@@ -161,8 +161,17 @@ mod tests {
     #[test]
     fn reads_attribute_field_names() {
         assert_eq!(attribute_name("attribute[size]"), Some(("size", false)));
-        assert_eq!(attribute_name("attribute[materials][]"), Some(("materials", true)));
-        for other in ["attribute[]", "attribute[a", "attributes[a]", "attribute[a][b]", "lat"] {
+        assert_eq!(
+            attribute_name("attribute[materials][]"),
+            Some(("materials", true))
+        );
+        for other in [
+            "attribute[]",
+            "attribute[a",
+            "attributes[a]",
+            "attribute[a][b]",
+            "lat",
+        ] {
             assert_eq!(attribute_name(other), None, "{other}");
         }
     }

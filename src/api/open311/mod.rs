@@ -29,7 +29,9 @@ use super::{ApiError, ServerState};
 use crate::model::{ServiceRequest, Status};
 use crate::selection::{list_page, window, Days, Page, Selection, DEFAULT_DAYS};
 use crate::time::{day_anchor, Bound};
-use render::{split_file, One, RequestList, ServiceDefinition, ServiceEntry, ServiceList, TokenAnswer};
+use render::{
+    split_file, One, RequestList, ServiceDefinition, ServiceEntry, ServiceList, TokenAnswer,
+};
 
 /// Largest `page_size` (and the default).
 pub const MAX_PAGE_SIZE: usize = 1_000;
@@ -121,7 +123,10 @@ async fn service_definition(
         Ok(split) => split,
         Err(e) => return Format::Json.error(e),
     };
-    answer(format, definition_inner(&state, code, raw.as_deref(), format))
+    answer(
+        format,
+        definition_inner(&state, code, raw.as_deref(), format),
+    )
 }
 
 fn definition_inner(
@@ -232,7 +237,10 @@ async fn list_requests<const XML: bool>(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let format = format(XML);
-    answer(format, list_requests_inner(&state, raw.as_deref(), format).await)
+    answer(
+        format,
+        list_requests_inner(&state, raw.as_deref(), format).await,
+    )
 }
 
 async fn list_requests_inner(
@@ -277,7 +285,10 @@ async fn one_request(
         Ok(split) => split,
         Err(e) => return Format::Json.error(e),
     };
-    answer(format, one_request_inner(&state, id, raw.as_deref(), format).await)
+    answer(
+        format,
+        one_request_inner(&state, id, raw.as_deref(), format).await,
+    )
 }
 
 async fn one_request_inner(
@@ -309,7 +320,10 @@ async fn token(
         Ok(split) => split,
         Err(e) => return Format::Json.error(e),
     };
-    answer(format, token_inner(&state, token, raw.as_deref(), format).await)
+    answer(
+        format,
+        token_inner(&state, token, raw.as_deref(), format).await,
+    )
 }
 
 /// The request id of a token. Hotspot answers POSTs with the id itself, so only tokens

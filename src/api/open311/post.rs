@@ -63,7 +63,10 @@ impl PostFields {
     pub fn attributes(&self) -> Result<BTreeMap<String, Vec<String>>, Vec<ApiError>> {
         let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut errors = Vec::new();
-        let singles = self.fields.iter().map(|(k, v)| (k, std::slice::from_ref(v)));
+        let singles = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k, std::slice::from_ref(v)));
         let lists = self.lists.iter().map(|(k, v)| (k, v.as_slice()));
         for (name, values) in singles.chain(lists) {
             if !name.starts_with("attribute") {

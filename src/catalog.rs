@@ -46,6 +46,136 @@ pub struct Service {
     /// Dataset name (`philly`, `nyc`, `chicago`, ...) → exact source type names.
     #[serde(default)]
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// Extra questions asked with a request (GeoReport v2 service definition), in `order`.
+    #[serde(default, rename = "attribute")]
+    pub attributes: Vec<Attribute>,
+}
+
+/// The kind of answer an [`Attribute`] takes (GeoReport v2 `datatype`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Datatype {
+    /// A short line of text.
+    String,
+    /// A number (integer or decimal).
+    Number,
+    /// A date and time.
+    Datetime,
+    /// Free text, possibly several lines.
+    Text,
+    /// Exactly one key of `values`.
+    Singlevaluelist,
+    /// One or more keys of `values`.
+    Multivaluelist,
+}
+
+impl Datatype {
+    /// The GeoReport v2 spelling (`singlevaluelist`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Datatype::String => "string",
+            Datatype::Number => "number",
+            Datatype::Datetime => "datetime",
+            Datatype::Text => "text",
+            Datatype::Singlevaluelist => "singlevaluelist",
+            Datatype::Multivaluelist => "multivaluelist",
+        }
+    }
+
+    /// Whether answers are keys of a list of values.
+    pub fn is_list(self) -> bool {
+        matches!(self, Datatype::Singlevaluelist | Datatype::Multivaluelist)
+    }
+}
+
+/// One choice of a list attribute: the `key` submitted and the `name` shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeValue {
+    pub key: String,
+    pub name: String,
+}
+
+/// A question of a service definition (GeoReport v2 `attribute`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    /// Submitted as `attribute[code]`; lower-case letters, digits and `_`.
+    pub code: String,
+    pub datatype: Datatype,
+    /// Whether a request must answer it.
+    #[serde(default)]
+    pub required: bool,
+    /// False for an informational attribute that takes no answer.
+    #[serde(default = "yes")]
+    pub variable: bool,
+    /// The question shown to the person reporting.
+    pub description: String,
+    /// How to answer (format, unit), when the datatype does not say it all.
+    #[serde(default)]
+    pub datatype_description: Option<String>,
+    /// Position in the form, 1-based; the catalog's order when not given.
+    #[serde(default)]
+    pub order: Option<u32>,
+    /// The choices of a list attribute.
+    #[serde(default)]
+    pub values: Vec<AttributeValue>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Attribute {
+    /// The value of `key` in `values`, if it is one.
+    pub fn value(&self, key: &str) -> Option<&AttributeValue> {
+        self.values.iter().find(|v| v.key == key)
+    }
+
+    /// Why this attribute is not a valid definition, if it is not.
+    fn problem(&self) -> Option<String> {
+        let code = &self.code;
+        if code.is_empty() || slug(code) != *code {
+            return Some(format!(
+                "attribute {code:?}: code must be lower-case letters, digits and _"
+            ));
+        }
+        if self.description.trim().is_empty() {
+            return Some(format!("attribute {code:?}: description is empty"));
+        }
+        if self.datatype.is_list() != !self.values.is_empty() {
+            return Some(format!(
+                "attribute {code:?}: values are given exactly for singlevaluelist and multivaluelist"
+            ));
+        }
+        if !self.variable && self.required {
+            return Some(format!(
+                "attribute {code:?}: an informational attribute (variable = false) cannot be required"
+            ));
+        }
+        let mut keys = std::collections::HashSet::new();
+        for v in &self.values {
+            if v.key.trim().is_empty() || v.name.trim().is_empty() {
+                return Some(format!(
+                    "attribute {code:?}: a value has an empty key or name"
+                ));
+            }
+            if !keys.insert(v.key.as_str()) {
+                return Some(format!("attribute {code:?}: value key {:?} twice", v.key));
+            }
+        }
+        None
+    }
+}
+
+impl Service {
+    /// Whether the service has a definition with attributes (`metadata` in GeoReport v2).
+    pub fn has_metadata(&self) -> bool {
+        !self.attributes.is_empty()
+    }
+
+    /// The attribute with this code.
+    pub fn attribute(&self, code: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.code == code)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,9 +225,17 @@ impl Catalog {
         Catalog::new(file.service)
     }
 
-    /// Builds a catalog, checking codes are unique slugs and SLAs are positive.
-    pub fn new(services: Vec<Service>) -> Result<Catalog, CatalogError> {
+    /// Builds a catalog, checking codes are unique slugs, SLAs are positive and attribute
+    /// definitions are sound (unique slug codes, values exactly for list types); attributes
+    /// without an `order` are numbered in catalog order and all are sorted by it.
+    pub fn new(mut services: Vec<Service>) -> Result<Catalog, CatalogError> {
         let mut by_key = HashMap::new();
+        for s in services.iter_mut() {
+            for (i, a) in s.attributes.iter_mut().enumerate() {
+                a.order.get_or_insert(i as u32 + 1);
+            }
+            s.attributes.sort_by_key(|a| a.order);
+        }
         for (index, s) in services.iter().enumerate() {
             let invalid = |reason: &str| CatalogError::Invalid {
                 index: index + 1,
@@ -115,6 +253,13 @@ impl Catalog {
             }
             if by_key.contains_key(&key(&s.code)) {
                 return Err(invalid("duplicate code"));
+            }
+            if let Some(problem) = s.attributes.iter().find_map(Attribute::problem) {
+                return Err(invalid(&problem));
+            }
+            let mut codes = std::collections::HashSet::new();
+            if let Some(a) = s.attributes.iter().find(|a| !codes.insert(&a.code)) {
+                return Err(invalid(&format!("attribute {:?} twice", a.code)));
             }
             by_key.insert(key(&s.code), index);
         }
@@ -287,5 +432,49 @@ mod tests {
         assert!(Catalog::from_toml(dup).is_err());
         let sla = "[[service]]\ncode = \"a\"\nname = \"x\"\nsla_days = -1\n";
         assert!(Catalog::from_toml(sla).is_err());
+        let service = "[[service]]\ncode = \"a\"\nname = \"x\"\n[[service.attribute]]\n";
+        for (attribute, why) in [
+            ("code = \"Size\"\ndatatype = \"string\"\ndescription = \"d\"", "code"),
+            ("code = \"size\"\ndatatype = \"singlevaluelist\"\ndescription = \"d\"", "values"),
+            (
+                "code = \"size\"\ndatatype = \"string\"\ndescription = \"d\"\nvalues = [{key = \"a\", name = \"A\"}]",
+                "values",
+            ),
+            (
+                "code = \"size\"\ndatatype = \"singlevaluelist\"\ndescription = \"d\"\nvalues = [{key = \"a\", name = \"A\"}, {key = \"a\", name = \"B\"}]",
+                "twice",
+            ),
+            ("code = \"size\"\ndatatype = \"colour\"\ndescription = \"d\"", "colour"),
+            ("code = \"size\"\ndatatype = \"string\"\ndescription = \"\"", "description"),
+        ] {
+            let err = Catalog::from_toml(&format!("{service}{attribute}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(why), "{attribute}: {err}");
+        }
+    }
+
+    #[test]
+    fn demo_attributes_are_ordered_and_flag_metadata() {
+        let c = demo();
+        let pothole = c.get("pothole").unwrap();
+        assert!(pothole.has_metadata());
+        let size = pothole.attribute("size").unwrap();
+        assert_eq!(size.datatype, Datatype::Singlevaluelist);
+        assert!(size.value("large").is_some());
+        let orders: Vec<u32> = pothole
+            .attributes
+            .iter()
+            .map(|a| a.order.unwrap())
+            .collect();
+        assert!(orders.windows(2).all(|w| w[0] < w[1]), "{orders:?}");
+        assert!(
+            c.get("heat")
+                .unwrap()
+                .attribute("affected")
+                .unwrap()
+                .required
+        );
+        assert!(!c.get("graffiti").unwrap().has_metadata());
     }
 }

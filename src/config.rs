@@ -92,6 +92,21 @@ struct ConfigFile {
     demo: bool,
     #[serde(default = "default_layer_refresh_ms")]
     layer_refresh_ms: u64,
+    #[serde(default)]
+    open311: Open311Config,
+}
+
+/// The `[open311]` table: how the city presents its GeoReport v2 endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Open311Config {
+    /// The `jurisdiction_id` clients may send; others are refused. Default: the city's name
+    /// in lower case with `_` for other characters (`riverton`).
+    pub jurisdiction_id: Option<String>,
+    /// Discovery's `contact`: how to reach the people running the endpoint.
+    pub contact: Option<String>,
+    /// Discovery's `key_service`: how to get a write key.
+    pub key_service: Option<String>,
 }
 
 fn default_timezone() -> String {
@@ -144,6 +159,8 @@ pub struct Config {
     /// (at least; longer for layers that take long to compute, see
     /// `api::respond::ResponseCache`). 0 = always re-render before answering.
     pub layer_refresh_ms: u64,
+    /// Open311 presentation: jurisdiction id, discovery contact and key service.
+    pub open311: Open311Config,
     /// The file this was read from.
     pub path: PathBuf,
 }
@@ -209,6 +226,7 @@ impl Config {
             basemap: file.basemap,
             demo: file.demo,
             layer_refresh_ms: file.layer_refresh_ms,
+            open311: file.open311,
             path: path.to_path_buf(),
         })
     }
@@ -230,6 +248,7 @@ impl Config {
             basemap: None,
             demo: false,
             layer_refresh_ms: default_layer_refresh_ms(),
+            open311: Open311Config::default(),
             path: PathBuf::new(),
         }
     }
@@ -242,6 +261,28 @@ impl Config {
     /// The bundled service catalog (`fixtures/catalog.toml`).
     pub fn bundled_catalog() -> PathBuf {
         bundled("fixtures/catalog.toml")
+    }
+
+    /// The city's Open311 `jurisdiction_id`: the config's `open311.jurisdiction_id`, else
+    /// its name in lower case with runs of other characters folded to `_` (`riverton`).
+    pub fn jurisdiction_id(&self) -> String {
+        if let Some(id) = self.open311.jurisdiction_id.as_deref().map(str::trim) {
+            if !id.is_empty() {
+                return id.to_string();
+            }
+        }
+        let mut id = String::new();
+        for part in self
+            .name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| !p.is_empty())
+        {
+            if !id.is_empty() {
+                id.push('_');
+            }
+            id.push_str(&part.to_lowercase());
+        }
+        id
     }
 
     /// The CRS of projected X/Y for a source format: the config's, else the format's default.
@@ -319,5 +360,25 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unknown_key"));
+    }
+
+    #[test]
+    fn jurisdiction_id_from_the_config_or_the_name() {
+        let (_d, path) = write("name = \"St. Louis Park\"\n");
+        assert_eq!(
+            Config::load(&path).unwrap().jurisdiction_id(),
+            "st_louis_park"
+        );
+        let (_d, path) = write(
+            "name = \"X\"\n[open311]\njurisdiction_id = \"x.gov\"\ncontact = \"311@x.gov\"\n",
+        );
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.jurisdiction_id(), "x.gov");
+        assert_eq!(c.open311.contact.as_deref(), Some("311@x.gov"));
+        let (_d, path) = write("name = \"X\"\n[open311]\njurisdiction = \"x\"\n");
+        assert!(Config::load(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("jurisdiction"));
     }
 }

@@ -110,6 +110,10 @@ pub struct ServiceRequest {
     pub expected_datetime: Option<DateTime<Utc>>,
     pub closed_datetime: Option<DateTime<Utc>>,
     pub address: Option<String>,
+    /// The id of the address in the city's own address system, as an Open311 client sent it
+    /// (kept and shown, not used to locate the request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<String>,
     pub zipcode: Option<String>,
     pub lat: f64,
     pub lon: f64,
@@ -121,6 +125,10 @@ pub struct ServiceRequest {
     pub source: String,
     /// Boundary layer id → id of the feature the request falls in.
     pub districts: BTreeMap<String, String>,
+    /// Answers to the service's attributes (Open311 `attribute[code]`): code → values (one
+    /// for most datatypes, one or more for a multivaluelist).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, Vec<String>>,
 }
 
 impl ServiceRequest {

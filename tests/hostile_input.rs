@@ -77,8 +77,8 @@ fn http_cases() -> Vec<Case> {
         // Open311 POST
         post("missing service_code", post_with("service_code", None), 400, "service_code"),
         post("empty service_code", post_with("service_code", Some("")), 400, "service_code"),
-        post("unknown service_code", post_with("service_code", Some("ufo_sighting")), 400, "service_code"),
-        post("service_code injection", post_with("service_code", Some("streetlight' OR 1=1 --")), 400, "service_code"),
+        post("unknown service_code", post_with("service_code", Some("ufo_sighting")), 404, "service_code"),
+        post("service_code injection", post_with("service_code", Some("streetlight' OR 1=1 --")), 404, "service_code"),
         post("lat 91", post_with("lat", Some("91")), 400, "lat"),
         post("lat -90.5", post_with("lat", Some("-90.5")), 400, "lat"),
         post("long 181", post_with("long", Some("181")), 400, "long"),
@@ -126,7 +126,7 @@ fn http_cases() -> Vec<Case> {
         get("page negative", "/open311/v2/requests.json?page=-1", 400, "page"),
         get("status unknown", "/open311/v2/requests.json?status=pending", 400, "status"),
         get("duplicate status", "/open311/v2/requests.json?status=open&status=closed", 400, "status"),
-        get("xml format", "/open311/v2/requests.xml", 404, "json"),
+        get("other format", "/open311/v2/requests/HS-000001.csv", 404, "NAME.json or NAME.xml"),
         get("unknown request id", "/open311/v2/requests/HS-999999.json", 404, "HS-999999"),
         get("unknown service", "/open311/v2/services/ufo.json", 404, "ufo"),
         // Layer parameters

@@ -29,6 +29,7 @@ fn contract_headers(reply: &Reply) -> Value {
         header::CONTENT_TYPE,
         header::CACHE_CONTROL,
         header::CONTENT_DISPOSITION,
+        header::LOCATION,
     ] {
         if let Some(v) = reply.headers.get(&name) {
             headers.insert(name.to_string(), json!(v.to_str().unwrap()));
@@ -158,10 +159,61 @@ async fn open311_errors(app: TestApp) {
     let reply = app.get("/open311/v2/requests/HS-999999.json").await;
     assert_eq!(reply.status, 404);
     assert_json_snapshot!("open311_error_404", view(&reply));
+    // several bad fields at once, in XML
+    let fields = [
+        ("api_key", common::DEMO_KEY),
+        ("service_code", "pothole"),
+        ("lat", "91"),
+        ("long", "-75.4"),
+        ("attribute[size]", "huge"),
+    ];
+    let reply = app.post_form("/open311/v2/requests.xml", &fields).await;
+    assert_eq!(reply.status, 400);
+    assert_snapshot!("open311_xml_errors_400", text_view(&reply, None));
 }
 
-/// A POST of the demo key, its token and the stored request (token and datetimes are
-/// random or now: replaced by placeholders).
+/// The XML forms of the service list (its first services), a definition with attributes,
+/// a filtered page of requests, and discovery (its changeset, the catalog file's time,
+/// replaced by a placeholder).
+async fn open311_xml(app: TestApp) {
+    let reply = app.get("/open311/v2/services.xml").await;
+    assert_eq!(reply.status, 200);
+    assert_snapshot!("open311_services_xml", text_view(&reply, Some(30)));
+    let reply = app.get("/open311/v2/services/pothole.xml").await;
+    assert_eq!(reply.status, 200);
+    assert_snapshot!("open311_service_definition_xml", text_view(&reply, None));
+    let reply = app
+        .get("/open311/v2/requests.xml?service_code=pothole&status=closed&page_size=2")
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_snapshot!("open311_requests_xml", text_view(&reply, None));
+    let reply = app
+        .get_with(
+            "/open311/v2/discovery.xml",
+            &[(header::HOST, "311.riverton.example")],
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    let body = text_view(&reply, None);
+    let (before, rest) = body.split_once("<changeset>").unwrap();
+    let (changeset, _) = rest.split_once("</changeset>").unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(changeset).is_ok(),
+        "{changeset}"
+    );
+    assert_snapshot!(
+        "open311_discovery_xml",
+        format!("{before}<changeset>{rest}").replace(changeset, "[changeset]")
+    );
+    let reply = app.get("/open311/v2/discovery.json").await;
+    let mut discovery = view(&reply);
+    redact(&mut discovery, "/body/changeset", "[changeset]");
+    redact(&mut discovery, "/body/endpoints/0/changeset", "[changeset]");
+    assert_json_snapshot!("open311_discovery", discovery);
+}
+
+/// A POST of the demo key with attribute answers (in JSON and in XML), the stored request
+/// (datetimes are now: replaced by placeholders), and a token of an earlier version.
 async fn open311_post_and_token(app: TestApp) {
     let fields = [
         ("api_key", common::DEMO_KEY),
@@ -169,27 +221,17 @@ async fn open311_post_and_token(app: TestApp) {
         ("lat", "39.973737"),
         ("long", "-75.446871"),
         ("address_string", "931 S 41ST ST"),
+        ("address_id", "RIV-931-S-41"),
         ("description", "Deep pothole by the curb"),
+        ("attribute[size]", "large"),
+        ("attribute[depth_cm]", "15"),
     ];
     let reply = app.post_form("/open311/v2/requests.json", &fields).await;
     assert_eq!(reply.status, 201, "{}", reply.text());
     let body = reply.json();
     let id = body[0]["service_request_id"].as_str().unwrap().to_string();
-    let token = body[0]["token"].as_str().unwrap().to_string();
-    assert!(
-        token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
-        "{token}"
-    );
-    let mut posted = view(&reply);
-    redact(&mut posted, "/body/0/token", "[token]");
-    assert_json_snapshot!("open311_post", posted);
-
-    let reply = app.get(&format!("/open311/v2/tokens/{token}.json")).await;
-    assert_eq!(reply.status, 200);
-    let mut answer = view(&reply);
-    assert_eq!(answer["body"][0]["token"], token.as_str());
-    redact(&mut answer, "/body/0/token", "[token]");
-    assert_json_snapshot!("open311_token", answer);
+    assert!(body[0].get("token").is_none(), "an id, no token: {body}");
+    assert_json_snapshot!("open311_post", view(&reply));
 
     let reply = app.get(&format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(reply.status, 200);
@@ -205,6 +247,43 @@ async fn open311_post_and_token(app: TestApp) {
         }
     }
     assert_json_snapshot!("open311_posted_request", stored);
+
+    let xml_fields = [
+        ("api_key", common::DEMO_KEY),
+        ("service_code", "illegal_dumping"),
+        ("lat", "39.973737"),
+        ("long", "-75.446871"),
+        ("attribute[materials][]", "tires"),
+        ("attribute[materials][]", "furniture"),
+        ("account_id", "acct-7"),
+    ];
+    let reply = app.post_form("/open311/v2/requests.xml", &xml_fields).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_snapshot!("open311_post_xml", text_view(&reply, None));
+
+    // Tokens are no longer issued (the answer is the id); one of an earlier version is
+    // still answered.
+    let mut request = app.city.store.get(&id).unwrap().unwrap();
+    request.service_request_id = "HS-legacy-1".into();
+    app.city
+        .store
+        .writer()
+        .upsert(vec![hotspot::store::NewRequest {
+            request,
+            token: Some("0123456789abcdef0123456789abcdef".into()),
+        }])
+        .await
+        .unwrap();
+    let reply = app
+        .get("/open311/v2/tokens/0123456789abcdef0123456789abcdef.json")
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_json_snapshot!("open311_token", view(&reply));
+    let reply = app
+        .get("/open311/v2/tokens/0123456789abcdef0123456789abcdef.xml")
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_snapshot!("open311_token_xml", text_view(&reply, None));
 }
 
 // ---------------------------------------------------------------- /api/v1 layers
@@ -408,6 +487,7 @@ async fn every_endpoint_matches_its_snapshot() {
     checks
         .run("open311 errors", open311_errors(app.clone()))
         .await;
+    checks.run("open311 xml", open311_xml(app.clone())).await;
     checks.run("layers", layers_catalog(app.clone())).await;
     checks
         .run("requests.geojson", request_points(app.clone()))

@@ -98,6 +98,8 @@ pub fn requests<'a>(
             media_url: None,
             source: "bench".into(),
             districts: Default::default(),
+            attributes: Default::default(),
+            address_id: None,
         }
     })
 }

@@ -22,6 +22,9 @@ pub type Source = Box<dyn std::error::Error + Send + Sync>;
 pub enum ApiError {
     #[error("{field}: {reason}")]
     BadRequest { field: String, reason: String },
+    /// Several bad fields at once (each a [`ApiError::BadRequest`]), answered together.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<ApiError>),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -64,9 +67,50 @@ impl ApiError {
         }
     }
 
+    /// One error for a list of bad fields: `None` when empty, the error itself when one.
+    pub fn all(mut errors: Vec<ApiError>) -> Option<ApiError> {
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(ApiError::Invalid(errors)),
+        }
+    }
+
+    /// The errors this one stands for: the list of [`ApiError::Invalid`], else itself.
+    pub fn parts(&self) -> Vec<&ApiError> {
+        match self {
+            ApiError::Invalid(list) => list.iter().flat_map(ApiError::parts).collect(),
+            other => vec![other],
+        }
+    }
+
+    /// What the client is told, one description per error (see [`ApiError::parts`]); a
+    /// 500's internals are never told.
+    pub fn descriptions(&self) -> Vec<String> {
+        self.parts()
+            .into_iter()
+            .map(ApiError::public_message)
+            .collect()
+    }
+
+    /// Answers with `body` (of `content_type`) and `self`'s status, carrying an internal
+    /// error's log line for the middleware.
+    pub fn respond_with(self, content_type: &'static str, body: String) -> Response {
+        let mut response = (
+            self.status(),
+            [(axum::http::header::CONTENT_TYPE, content_type)],
+            body,
+        )
+            .into_response();
+        if let Some(logged) = self.log_line() {
+            response.extensions_mut().insert(logged);
+        }
+        response
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest { .. } | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -155,11 +199,13 @@ struct Open311Error {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!([Open311Error {
-            code: self.status().as_u16(),
-            description: self.public_message(),
-        }]);
-        self.respond(body)
+        let code = self.status().as_u16();
+        let list: Vec<Open311Error> = self
+            .descriptions()
+            .into_iter()
+            .map(|description| Open311Error { code, description })
+            .collect();
+        self.respond(serde_json::json!(list))
     }
 }
 
@@ -181,8 +227,8 @@ problem_from!(ApiError, ParamError, HotspotError, StoreError);
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let parameter = match &self.0 {
-            ApiError::BadRequest { field, .. } => Some(field.clone()),
+        let parameter = match self.0.parts().first() {
+            Some(ApiError::BadRequest { field, .. }) => Some(field.clone()),
             _ => None,
         };
         let body = serde_json::json!({

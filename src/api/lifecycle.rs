@@ -34,7 +34,6 @@ pub async fn set_status(
     let fields = post_fields(&headers, body).await?;
     let key = fields
         .get("api_key")
-        .map(String::as_str)
         .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
         .unwrap_or("");
     if key.is_empty() || !key_allowed(key, &state.city.config.api_keys) {
@@ -76,7 +75,7 @@ pub async fn set_status(
     }
 }
 
-fn parse_status(text: Option<&String>) -> Result<Status, ApiError> {
+fn parse_status(text: Option<&str>) -> Result<Status, ApiError> {
     let text = text
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
@@ -84,7 +83,7 @@ fn parse_status(text: Option<&String>) -> Result<Status, ApiError> {
     text.parse().map_err(|e: String| ApiError::bad("status", e))
 }
 
-fn parse_note(text: Option<&String>) -> Result<Option<String>, ApiError> {
+fn parse_note(text: Option<&str>) -> Result<Option<String>, ApiError> {
     let Some(note) = text.map(|s| s.trim()).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -99,7 +98,7 @@ fn parse_note(text: Option<&String>) -> Result<Option<String>, ApiError> {
 
 /// The change's time: the given `updated_datetime` (not in the future), else now; whole
 /// seconds, as the store keeps them.
-fn parse_time(text: Option<&String>, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, ApiError> {
+fn parse_time(text: Option<&str>, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, ApiError> {
     let now = Utc::now().timestamp();
     let Some(text) = text.map(|s| s.trim()).filter(|s| !s.is_empty()) else {
         return DateTime::from_timestamp(now, 0)

@@ -264,17 +264,23 @@ pub fn coordinate(text: Option<&str>, name: &str, limit: f64) -> Result<Option<f
 /// names it in errors): names or values that are not UTF-8 once percent-decoded are refused
 /// (a decoder would silently replace the bytes), and so is a name given twice.
 pub fn form_pairs(text: &str, what: &str) -> Result<BTreeMap<String, String>, ApiError> {
-    check_form_utf8(text)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
-        .map_err(|e| ApiError::bad(what, format!("not a valid {what} string: {e}")))?;
     let mut map = BTreeMap::new();
-    for (k, v) in pairs {
+    for (k, v) in form_list(text, what)? {
         if map.contains_key(&k) {
             return Err(ApiError::bad(k, "given more than once"));
         }
         map.insert(k, v);
     }
     Ok(map)
+}
+
+/// Decodes `application/x-www-form-urlencoded` text into its pairs in order, names given
+/// more than once included (for list fields such as Open311's `attribute[code][]`); the
+/// UTF-8 rule of [`form_pairs`] applies.
+pub fn form_list(text: &str, what: &str) -> Result<Vec<(String, String)>, ApiError> {
+    check_form_utf8(text)?;
+    serde_urlencoded::from_str(text)
+        .map_err(|e| ApiError::bad(what, format!("not a valid {what} string: {e}")))
 }
 
 fn check_form_utf8(text: &str) -> Result<(), ApiError> {

@@ -267,6 +267,8 @@ fn realize(d: &Draft, rng: &mut ChaCha8Rng, end: DateTime<Utc>) -> ServiceReques
         media_url: None,
         source: "demo".to_string(),
         districts: BTreeMap::new(),
+        attributes: BTreeMap::new(),
+        address_id: None,
     }
 }
 

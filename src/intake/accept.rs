@@ -126,6 +126,8 @@ impl<'a> Acceptor<'a> {
             media_url: raw.media_url,
             source: self.source.clone(),
             districts: self.boundaries.map(|b| b.tag(lon, lat)).unwrap_or_default(),
+            attributes: Default::default(),
+            address_id: None,
         })
     }
 

@@ -13,21 +13,25 @@ use crate::selection::Selection;
 /// Inserts a row unless its id is stored.
 pub(super) const INSERT: &str = "INSERT INTO requests (service_request_id, service_code,
     service_name, status, status_notes, requested_at, updated_at, expected_at, closed_at,
-    address, zipcode, lat, lon, description, agency_responsible, media_url, source, districts)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+    address, zipcode, lat, lon, description, agency_responsible, media_url, source, districts,
+    attributes, address_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+    ?19, ?20)
     ON CONFLICT (service_request_id) DO NOTHING";
 
 /// Replaces a stored row's fields (same parameters as [`INSERT`]).
 pub(super) const UPDATE: &str = "UPDATE requests SET service_code = ?2, service_name = ?3,
     status = ?4, status_notes = ?5, requested_at = ?6, updated_at = ?7, expected_at = ?8,
     closed_at = ?9, address = ?10, zipcode = ?11, lat = ?12, lon = ?13, description = ?14,
-    agency_responsible = ?15, media_url = ?16, source = ?17, districts = ?18
+    agency_responsible = ?15, media_url = ?16, source = ?17, districts = ?18, attributes = ?19,
+    address_id = ?20
     WHERE service_request_id = ?1";
 
 /// The columns [`from_row`] reads, in its order.
 pub(super) const COLUMNS: &str = "requests.service_request_id, service_code, service_name,
     status, status_notes, requested_at, updated_at, expected_at, closed_at, address, zipcode,
-    lat, lon, description, agency_responsible, media_url, source, districts";
+    lat, lon, description, agency_responsible, media_url, source, districts, attributes,
+    address_id";
 
 /// `SELECT` of every column from `requests`.
 pub(super) fn select() -> String {
@@ -40,6 +44,7 @@ pub(super) fn write(
     r: &ServiceRequest,
 ) -> rusqlite::Result<usize> {
     let districts = serde_json::to_string(&r.districts).unwrap_or_else(|_| "{}".into());
+    let attributes = serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into());
     stmt.execute(params![
         r.service_request_id,
         r.service_code,
@@ -59,6 +64,8 @@ pub(super) fn write(
         r.media_url,
         r.source,
         districts,
+        attributes,
+        r.address_id,
     ])
 }
 
@@ -88,6 +95,7 @@ pub(super) fn from_row_at(
     };
     let status: String = row.get(at + 3)?;
     let districts: String = row.get(at + 17)?;
+    let attributes: String = row.get(at + 18)?;
     let corrupt = |reason: String| StoreError::Corrupt {
         id: id.clone(),
         reason,
@@ -99,6 +107,10 @@ pub(super) fn from_row_at(
     let districts: BTreeMap<String, String> = match serde_json::from_str(&districts) {
         Ok(d) => d,
         Err(e) => return Ok(Err(corrupt(format!("districts: {e}")))),
+    };
+    let attributes: BTreeMap<String, Vec<String>> = match serde_json::from_str(&attributes) {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(corrupt(format!("attributes: {e}")))),
     };
     Ok(Ok(ServiceRequest {
         service_request_id: id.clone(),
@@ -119,6 +131,8 @@ pub(super) fn from_row_at(
         media_url: row.get(at + 15)?,
         source: row.get(at + 16)?,
         districts,
+        attributes,
+        address_id: row.get(at + 19)?,
     }))
 }
 

@@ -73,5 +73,27 @@ pub(super) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             kind TEXT NOT NULL CHECK (kind IN ('new', 'updated', 'moved')),
             previous_code TEXT
         );",
-    )
+    )?;
+    add_open311_columns(conn)
+}
+
+/// Adds the Open311 columns `requests.attributes` (the attribute answers, a JSON object of
+/// code → values) and `requests.address_id` to a database made before they existed; does
+/// nothing for a column that is there.
+fn add_open311_columns(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('requests')")?;
+    let columns = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (column, definition) in [
+        ("attributes", "TEXT NOT NULL DEFAULT '{}'"),
+        ("address_id", "TEXT"),
+    ] {
+        if !columns.iter().any(|c| c == column) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE requests ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
 }

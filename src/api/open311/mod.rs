@@ -1,245 +1,180 @@
-//! Open311 GeoReport v2 endpoints: services, requests (GET and POST), single requests, tokens.
-//! JSON only; errors as `[{"code":N,"description":"..."}]`. The POST parser is in [`post`].
+//! Open311 GeoReport v2 endpoints, each in JSON and XML (`.json`, `.xml`): discovery,
+//! services, service definitions (with the catalog's attributes), requests (GET and POST),
+//! single requests and tokens. Errors list every bad field:
+//! `[{"code":N,"description":"..."}]` or `<errors><error>…`. Empty parameters are absent;
+//! a `jurisdiction_id` other than the city's is a 404. Bodies are written in [`render`]
+//! (XML through [`xml`]); the POST is in [`post`], its attribute answers in [`attributes`].
 
+mod attributes;
+mod discovery;
+mod notes;
 mod post;
+mod render;
+mod xml;
 
-use post::post_request;
 pub(crate) use post::{key_allowed, post_fields};
-pub use post::{parse_post, parse_post_fields, raw_request_from_fields, MAX_DESCRIPTION_CHARS};
+pub use post::{
+    parse_post, parse_post_fields, raw_request_from_fields, PostFields, MAX_DESCRIPTION_CHARS,
+};
+pub use render::{Format, Open311Request};
 
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
-use chrono::{DateTime, Utc};
+use axum::Router;
 use chrono_tz::Tz;
-use serde::Serialize;
-use serde_json::Value;
 
 use super::params::Params;
 use super::{ApiError, ServerState};
 use crate::model::{ServiceRequest, Status};
 use crate::selection::{list_page, window, Days, Page, Selection, DEFAULT_DAYS};
 use crate::store::{HistoryEntry, UpdatedWindow};
-use crate::time::{day_anchor, format_local, Bound};
+use crate::time::{day_anchor, Bound};
+use render::{
+    split_file, One, RequestList, ServiceDefinition, ServiceEntry, ServiceList, TokenAnswer,
+};
 
 /// Largest `page_size` (and the default).
 pub const MAX_PAGE_SIZE: usize = 1_000;
 const MAX_IDS: usize = 1_000;
 
+/// The format of a route fixed at `.json` (`XML = false`) or `.xml` (`XML = true`).
+const fn format(xml: bool) -> Format {
+    if xml {
+        Format::Xml
+    } else {
+        Format::Json
+    }
+}
+
 /// Routes under `/open311/v2`.
 pub fn router() -> Router<ServerState> {
     Router::new()
-        .route("/services.json", get(services))
+        .route("/discovery.json", get(discovery::discovery::<false>))
+        .route("/discovery.xml", get(discovery::discovery::<true>))
+        .route("/services.json", get(services::<false>))
+        .route("/services.xml", get(services::<true>))
         .route("/services/{file}", get(service_definition))
-        .route("/requests.json", get(list_requests).post(post_request))
+        .route(
+            "/requests.json",
+            get(list_requests::<false>).post(post_requests::<false>),
+        )
+        .route(
+            "/requests.xml",
+            get(list_requests::<true>).post(post_requests::<true>),
+        )
         .route("/requests/{file}", get(one_request))
         .route("/tokens/{file}", get(token))
-        .route("/requests.xml", axum::routing::any(xml_not_served))
-        .route("/services.xml", axum::routing::any(xml_not_served))
 }
 
-/// A service in `services.json`.
-#[derive(Serialize)]
-struct ServiceEntry<'a> {
-    service_code: &'a str,
-    service_name: &'a str,
-    description: &'a str,
-    metadata: bool,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    keywords: String,
-    group: &'a str,
+/// Refuses a `jurisdiction_id` other than the city's (404); absent or blank is this city.
+pub(super) fn check_jurisdiction(state: &ServerState, given: Option<&str>) -> Result<(), ApiError> {
+    let Some(given) = given.map(str::trim).filter(|g| !g.is_empty()) else {
+        return Ok(());
+    };
+    let ours = state.city.config.jurisdiction_id();
+    if given.eq_ignore_ascii_case(&ours) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "jurisdiction_id {given:?} is not served here: this endpoint serves {ours:?} ({})",
+            state.city.config.name
+        )))
+    }
 }
 
-async fn services(State(state): State<ServerState>) -> Response {
-    let list: Vec<ServiceEntry<'_>> = state
-        .city
-        .catalog
-        .services()
-        .iter()
-        .map(|s| ServiceEntry {
-            service_code: &s.code,
-            service_name: &s.name,
-            description: &s.description,
-            metadata: false,
-            kind: "realtime",
-            keywords: s.keywords.join(", "),
-            group: &s.group,
-        })
-        .collect();
-    Json(list).into_response()
+/// The query string of a GET, with its `jurisdiction_id` checked.
+fn get_params(state: &ServerState, raw: Option<&str>) -> Result<Params, ApiError> {
+    let params = Params::parse_any(raw)?;
+    check_jurisdiction(state, params.get("jurisdiction_id"))?;
+    Ok(params)
+}
+
+async fn services<const XML: bool>(
+    State(state): State<ServerState>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let format = format(XML);
+    if let Err(e) = get_params(&state, raw.as_deref()) {
+        return format.error(e);
+    }
+    let list = ServiceList(
+        state
+            .city
+            .catalog
+            .services()
+            .iter()
+            .map(ServiceEntry::new)
+            .collect(),
+    );
+    format.reply(StatusCode::OK, &list)
+}
+
+/// Answers `result` in `format`: the body or the error.
+fn answer(format: Format, result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(|e| format.error(e))
 }
 
 async fn service_definition(
     State(state): State<ServerState>,
     Path(file): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let code = json_stem(&file)?;
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let (code, format) = match split_file(&file) {
+        Ok(split) => split,
+        Err(e) => return Format::Json.error(e),
+    };
+    answer(
+        format,
+        definition_inner(&state, code, raw.as_deref(), format),
+    )
+}
+
+fn definition_inner(
+    state: &ServerState,
+    code: &str,
+    raw: Option<&str>,
+    format: Format,
+) -> Result<Response, ApiError> {
+    get_params(state, raw)?;
     let service = state.city.catalog.get(code).ok_or_else(|| {
         ApiError::NotFound(format!(
             "service_code {code:?} is not a service of this city"
         ))
     })?;
-    Ok(Json(serde_json::json!({
-        "service_code": service.code,
-        "attributes": [],
-    })))
-}
-
-/// GeoReport v2's XML variants: a clear 404 rather than "no such resource".
-async fn xml_not_served() -> ApiError {
-    ApiError::NotFound("only the .json format is served (GeoReport v2 JSON)".into())
-}
-
-/// The id in `{id}.json`; other formats are not served.
-fn json_stem(file: &str) -> Result<&str, ApiError> {
-    match file.strip_suffix(".json") {
-        Some(stem) if !stem.is_empty() => Ok(stem),
-        _ => Err(ApiError::NotFound(format!(
-            "{file:?}: only the .json format is served"
-        ))),
-    }
-}
-
-/// A request as GeoReport v2 renders it.
-#[derive(Serialize)]
-pub struct Open311Request<'a> {
-    service_request_id: &'a str,
-    status: &'static str,
-    status_notes: Option<&'a str>,
-    service_name: &'a str,
-    service_code: &'a str,
-    description: Option<&'a str>,
-    agency_responsible: Option<&'a str>,
-    service_notice: Option<String>,
-    requested_datetime: Option<String>,
-    updated_datetime: Option<String>,
-    expected_datetime: Option<String>,
-    address: Option<&'a str>,
-    address_id: Option<&'a str>,
-    zipcode: Option<&'a str>,
-    lat: f64,
-    long: f64,
-    media_url: Option<&'a str>,
-    /// Extension (`extensions=true`): when the request was closed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    closed_datetime: Option<String>,
-    /// Extension (`extensions=true`): the status history, as Chicago's and Boston's servers
-    /// give it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notes: Option<Vec<Note>>,
-}
-
-/// One entry of a request's status history (`extensions=true`).
-#[derive(Serialize)]
-pub struct Note {
-    datetime: Option<String>,
-    /// `opened`, `closed`, `reopened` or `update`.
-    #[serde(rename = "type")]
-    kind: &'static str,
-    status: &'static str,
-    summary: String,
-    description: Option<String>,
-    source: String,
-}
-
-/// A request's history as notes: each entry says what changed relative to the one before.
-pub fn notes(history: &[HistoryEntry], tz: Tz) -> Vec<Note> {
-    let mut before: Option<Status> = None;
-    history
-        .iter()
-        .map(|e| {
-            let (kind, summary) = match (before, e.status) {
-                (None, Status::Open) => ("opened", "Request opened"),
-                (None, Status::Closed) | (Some(Status::Open), Status::Closed) => {
-                    ("closed", "Request closed")
-                }
-                (Some(Status::Closed), Status::Open) => ("reopened", "Request reopened"),
-                (Some(_), _) => ("update", "Status notes updated"),
-            };
-            before = Some(e.status);
-            Note {
-                datetime: e.at.map(|t| format_local(t, tz)),
-                kind,
-                status: e.status.as_str(),
-                summary: summary.to_string(),
-                description: e.status_notes.clone(),
-                source: e.source.clone(),
-            }
-        })
-        .collect()
-}
-
-impl<'a> Open311Request<'a> {
-    /// Renders `r` with datetimes in the city's time zone (with offset).
-    pub fn new(r: &'a ServiceRequest, tz: Tz, sla_days: Option<f64>) -> Self {
-        let time = |t: Option<DateTime<Utc>>| t.map(|t| format_local(t, tz));
-        Open311Request {
-            service_request_id: &r.service_request_id,
-            status: r.status.as_str(),
-            status_notes: r.status_notes.as_deref(),
-            service_name: &r.service_name,
-            service_code: &r.service_code,
-            description: r.description.as_deref(),
-            agency_responsible: r.agency_responsible.as_deref(),
-            service_notice: sla_days.map(service_notice),
-            requested_datetime: time(r.requested_datetime),
-            updated_datetime: time(r.updated_datetime),
-            expected_datetime: time(r.expected_datetime),
-            address: r.address.as_deref(),
-            address_id: None,
-            zipcode: r.zipcode.as_deref(),
-            lat: round6(r.lat),
-            long: round6(r.lon),
-            media_url: r.media_url.as_deref(),
-            closed_datetime: None,
-            notes: None,
-        }
-    }
-
-    /// Adds the extensions: closed time and status history.
-    pub fn with_history(mut self, r: &ServiceRequest, history: &[HistoryEntry], tz: Tz) -> Self {
-        self.closed_datetime = r.closed_datetime.map(|t| format_local(t, tz));
-        self.notes = Some(notes(history, tz));
-        self
-    }
-}
-
-/// The notice shown with a request of a service with an SLA.
-fn service_notice(sla_days: f64) -> String {
-    format!("Service level agreement: {sla_days} days")
-}
-
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    Ok(format.reply(StatusCode::OK, &ServiceDefinition::new(service)))
 }
 
 /// Serializes requests as a GeoReport v2 list; with `histories` (one per request), with the
-/// extensions.
+/// extensions (closed time, notes).
 fn render(
     state: &ServerState,
+    format: Format,
     requests: &[ServiceRequest],
     histories: Option<&[Vec<HistoryEntry>]>,
 ) -> Response {
     let tz = state.city.config.timezone;
-    let list: Vec<Open311Request<'_>> = requests
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let sla = state
-                .city
-                .catalog
-                .get(&r.service_code)
-                .and_then(|s| s.sla_days);
-            let record = Open311Request::new(r, tz, sla);
-            match histories.and_then(|h| h.get(i)) {
-                Some(history) => record.with_history(r, history, tz),
-                None => record,
-            }
-        })
-        .collect();
-    Json(list).into_response()
+    let list = RequestList(
+        requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let sla = state
+                    .city
+                    .catalog
+                    .get(&r.service_code)
+                    .and_then(|s| s.sla_days);
+                let record = Open311Request::new(r, tz, sla);
+                match histories.and_then(|h| h.get(i)) {
+                    Some(history) => record.with_history(r, history, tz),
+                    None => record,
+                }
+            })
+            .collect(),
+    );
+    format.reply(StatusCode::OK, &list)
 }
 
 /// Whether `extensions=true` asks for the extensions.
@@ -254,14 +189,15 @@ fn extensions(params: &Params) -> Result<bool, ApiError> {
     }
 }
 
-/// The requests with their histories when `extended`, read on a blocking thread.
+/// Renders the requests, with their histories (read on a blocking thread) when `extended`.
 async fn with_histories(
     state: &ServerState,
+    format: Format,
     requests: Vec<ServiceRequest>,
     extended: bool,
 ) -> Result<Response, ApiError> {
     if !extended {
-        return Ok(render(state, &requests, None));
+        return Ok(render(state, format, &requests, None));
     }
     let store = state.city.store.clone();
     let (requests, histories) = tokio::task::spawn_blocking(move || {
@@ -273,7 +209,7 @@ async fn with_histories(
     })
     .await
     .map_err(ApiError::internal("reading request histories"))??;
-    Ok(render(state, &requests, Some(&histories)))
+    Ok(render(state, format, &requests, Some(&histories)))
 }
 
 /// The selection, page and ids of a `GET requests.json`.
@@ -370,11 +306,23 @@ fn list_query(
     })
 }
 
-async fn list_requests(
+async fn list_requests<const XML: bool>(
     State(state): State<ServerState>,
     RawQuery(raw): RawQuery,
+) -> Response {
+    let format = format(XML);
+    answer(
+        format,
+        list_requests_inner(&state, raw.as_deref(), format).await,
+    )
+}
+
+async fn list_requests_inner(
+    state: &ServerState,
+    raw: Option<&str>,
+    format: Format,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse_any(raw.as_deref())?;
+    let params = get_params(state, raw)?;
     // one snapshot for the default window and the page
     let snapshot = state.city.index.snapshot();
     let q = list_query(&params, &snapshot, state.city.config.timezone)?;
@@ -393,25 +341,49 @@ async fn list_requests(
     })
     .await
     .map_err(ApiError::internal("listing requests"))??;
-    with_histories(&state, found, extended).await
+    with_histories(state, format, found, extended).await
+}
+
+async fn post_requests<const XML: bool>(
+    State(state): State<ServerState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    post::post_request(state, raw, headers, format(XML), body).await
 }
 
 async fn one_request(
     State(state): State<ServerState>,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
+) -> Response {
+    let (id, format) = match split_file(&file) {
+        Ok(split) => split,
+        Err(e) => return Format::Json.error(e),
+    };
+    answer(
+        format,
+        one_request_inner(&state, id, raw.as_deref(), format).await,
+    )
+}
+
+async fn one_request_inner(
+    state: &ServerState,
+    id: &str,
+    raw: Option<&str>,
+    format: Format,
 ) -> Result<Response, ApiError> {
-    let extended = extensions(&Params::parse_any(raw.as_deref())?)?;
-    let id = json_stem(&file)?.to_string();
+    let extended = extensions(&get_params(state, raw)?)?;
     let store = state.city.store.clone();
-    let found = tokio::task::spawn_blocking(move || store.get(&id))
+    let lookup = id.to_string();
+    let found = tokio::task::spawn_blocking(move || store.get(&lookup))
         .await
         .map_err(ApiError::internal("reading the store"))??;
     match found {
-        Some(r) => with_histories(&state, vec![r], extended).await,
+        Some(r) => with_histories(state, format, vec![r], extended).await,
         None => Err(ApiError::NotFound(format!(
-            "service_request_id {:?} was not found",
-            json_stem(&file)?
+            "service_request_id {id:?} was not found"
         ))),
     }
 }
@@ -419,15 +391,36 @@ async fn one_request(
 async fn token(
     State(state): State<ServerState>,
     Path(file): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let token = json_stem(&file)?.to_string();
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let (token, format) = match split_file(&file) {
+        Ok(split) => split,
+        Err(e) => return Format::Json.error(e),
+    };
+    answer(
+        format,
+        token_inner(&state, token, raw.as_deref(), format).await,
+    )
+}
+
+/// The request id of a token. Hotspot answers POSTs with the id itself, so only tokens
+/// issued by earlier versions (kept in the store) are found.
+async fn token_inner(
+    state: &ServerState,
+    token: &str,
+    raw: Option<&str>,
+    format: Format,
+) -> Result<Response, ApiError> {
+    get_params(state, raw)?;
     let store = state.city.store.clone();
-    let lookup = token.clone();
+    let lookup = token.to_string();
     let id = tokio::task::spawn_blocking(move || store.token(&lookup))
         .await
         .map_err(ApiError::internal("reading the store"))??
         .ok_or_else(|| ApiError::NotFound(format!("token {token:?} was not found")))?;
-    Ok(Json(
-        serde_json::json!([{ "service_request_id": id, "token": token }]),
-    ))
+    let answer = One([TokenAnswer {
+        service_request_id: id,
+        token: token.to_string(),
+    }]);
+    Ok(format.reply(StatusCode::OK, &answer))
 }

@@ -1,21 +1,22 @@
-//! `POST requests.json`: the body parsed as form fields (urlencoded or a JSON object),
-//! validated field by field, checked against the catalog and the city, stored, and answered
-//! with the new id and a token. The parser is callable without HTTP (the fuzz target
+//! `POST requests.{json,xml}`: the body parsed as form fields (urlencoded or a JSON object),
+//! validated field by field (every bad field reported at once), checked against the catalog
+//! (404 for an unknown service), the service's attributes and the city, stored, and answered
+//! `201` with the new id. The parser is callable without HTTP (the fuzz target
 //! `open311_post` runs it).
 
 use std::collections::BTreeMap;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
 use chrono::Utc;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
-use super::super::params::{coordinate, form_pairs};
+use super::super::params::{coordinate, form_list, Params};
 use super::super::{ApiError, ServerState, MAX_BODY_BYTES};
-use super::service_notice;
+use super::attributes::{self, attribute_name};
+use super::render::{service_notice, Format, One, PostAnswer};
 use crate::model::{RawRequest, ServiceRequest, SourceLocation, Status};
 use crate::store::{NewRequest, UpsertOutcome};
 
@@ -24,11 +25,79 @@ pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 const MAX_SHORT_FIELD_CHARS: usize = 256;
 const MAX_URL_CHARS: usize = 2_048;
 
-/// Reads the POST body as form fields (urlencoded or JSON object), refusing duplicates.
-pub(crate) async fn post_fields(
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<BTreeMap<String, String>, ApiError> {
+/// The fields of a POST body: each name at most once, except list fields (names ending in
+/// `[]`, such as `attribute[code][]`), whose values are kept in the order sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PostFields {
+    /// Single fields by name.
+    pub fields: BTreeMap<String, String>,
+    /// List fields by name (with its `[]`).
+    pub lists: BTreeMap<String, Vec<String>>,
+}
+
+impl PostFields {
+    /// The value of a single field, as sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    /// The value of a single field, trimmed, when given and not blank.
+    fn nonblank(&self, name: &str) -> Option<&str> {
+        self.get(name).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    fn insert(&mut self, name: String, value: String) -> Result<(), ApiError> {
+        if name.ends_with("[]") {
+            self.lists.entry(name).or_default().push(value);
+        } else if self.fields.contains_key(&name) {
+            return Err(ApiError::bad(name, "given more than once"));
+        } else {
+            self.fields.insert(name, value);
+        }
+        Ok(())
+    }
+
+    /// The attribute answers sent: code → values (`attribute[code]` gives one,
+    /// `attribute[code][]` one per repetition). A code sent in both forms, or a field that
+    /// starts like an attribute but is not one, is refused.
+    pub fn attributes(&self) -> Result<BTreeMap<String, Vec<String>>, Vec<ApiError>> {
+        let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut errors = Vec::new();
+        let singles = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k, std::slice::from_ref(v)));
+        let lists = self.lists.iter().map(|(k, v)| (k, v.as_slice()));
+        for (name, values) in singles.chain(lists) {
+            if !name.starts_with("attribute") {
+                continue;
+            }
+            let Some((code, _)) = attribute_name(name) else {
+                errors.push(ApiError::bad(
+                    name.as_str(),
+                    "is not an attribute field: send attribute[code], or attribute[code][] for each value of a multivaluelist",
+                ));
+                continue;
+            };
+            if answers.contains_key(code) {
+                errors.push(ApiError::bad(
+                    format!("attribute[{code}]"),
+                    "given both as attribute[code] and attribute[code][]",
+                ));
+                continue;
+            }
+            answers.insert(code.to_string(), values.to_vec());
+        }
+        if errors.is_empty() {
+            Ok(answers)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Reads the POST body as form fields (urlencoded or JSON object).
+pub(crate) async fn post_fields(headers: &HeaderMap, body: Body) -> Result<PostFields, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -52,13 +121,11 @@ pub(crate) async fn post_fields(
 
 /// Parses a POST body already read into memory as form fields: `content_type` picks
 /// `application/x-www-form-urlencoded` (also for `""`) or `application/json` (an object of
-/// strings, numbers or booleans; `null` is absent). Duplicate names, bytes that are not
-/// UTF-8 (also once percent-decoded) and other media types are refused. The body-size limit
-/// is the caller's (the handler applies [`MAX_BODY_BYTES`]).
-pub fn parse_post_fields(
-    content_type: &str,
-    bytes: &[u8],
-) -> Result<BTreeMap<String, String>, ApiError> {
+/// strings, numbers or booleans, `null` being absent; a list field `name[]` may also be an
+/// array of them). A name given twice (other than a list field), bytes that are not UTF-8
+/// (also once percent-decoded) and other media types are refused. The body-size limit is
+/// the caller's (the handler applies [`MAX_BODY_BYTES`]).
+pub fn parse_post_fields(content_type: &str, bytes: &[u8]) -> Result<PostFields, ApiError> {
     let mime = content_type
         .split(';')
         .next()
@@ -69,7 +136,11 @@ pub fn parse_post_fields(
         "application/x-www-form-urlencoded" | "" => {
             let text = std::str::from_utf8(bytes)
                 .map_err(|_| ApiError::bad("body", "is not valid UTF-8"))?;
-            form_pairs(text, "body")
+            let mut fields = PostFields::default();
+            for (k, v) in form_list(text, "body")? {
+                fields.insert(k, v)?;
+            }
+            Ok(fields)
         }
         "application/json" => json_fields(bytes),
         other => Err(ApiError::UnsupportedMediaType(format!(
@@ -78,24 +149,40 @@ pub fn parse_post_fields(
     }
 }
 
-fn json_fields(bytes: &[u8]) -> Result<BTreeMap<String, String>, ApiError> {
+fn json_scalar(name: &str, v: Value) -> Result<Option<String>, ApiError> {
+    Ok(Some(match v {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => return Ok(None),
+        _ => return Err(ApiError::bad(name, "must be a string or a number")),
+    }))
+}
+
+fn json_fields(bytes: &[u8]) -> Result<PostFields, ApiError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad("body", format!("is not valid JSON: {e}")))?;
     let Value::Object(object) = value else {
         return Err(ApiError::bad("body", "must be a JSON object of fields"));
     };
-    let mut map = BTreeMap::new();
+    let mut fields = PostFields::default();
     for (k, v) in object {
-        let text = match v {
-            Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Null => continue,
-            _ => return Err(ApiError::bad(k, "must be a string or a number")),
-        };
-        map.insert(k, text);
+        match v {
+            Value::Array(items) if k.ends_with("[]") => {
+                for item in items {
+                    if let Some(text) = json_scalar(&k, item)? {
+                        fields.insert(k.clone(), text)?;
+                    }
+                }
+            }
+            v => {
+                if let Some(text) = json_scalar(&k, v)? {
+                    fields.insert(k, text)?;
+                }
+            }
+        }
     }
-    Ok(map)
+    Ok(fields)
 }
 
 /// Constant-time comparison of a presented key with each configured key.
@@ -112,11 +199,11 @@ pub(crate) fn key_allowed(presented: &str, keys: &[String]) -> bool {
 
 /// A text field: trimmed, empty = absent, limited in length and free of control characters.
 fn text_field(
-    fields: &BTreeMap<String, String>,
+    fields: &PostFields,
     name: &str,
     max_chars: usize,
 ) -> Result<Option<String>, ApiError> {
-    let Some(value) = fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+    let Some(value) = fields.nonblank(name) else {
         return Ok(None);
     };
     let chars = value.chars().count();
@@ -152,34 +239,64 @@ fn plausible_email(email: &str) -> bool {
     }
 }
 
-/// Validates POST fields into a raw request (everything but the catalog and extent checks).
-fn raw_from_post(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiError> {
-    if let Some(attr) = fields.keys().find(|k| k.starts_with("attribute")) {
-        return Err(ApiError::bad(
-            attr.as_str(),
-            "this service defines no attributes",
-        ));
+/// Collects the errors of several checks, so that a POST hears of every bad field at once.
+#[derive(Default)]
+struct Errors(Vec<ApiError>);
+
+impl Errors {
+    /// The value of `result`, or `None` with its error kept.
+    fn take<T>(&mut self, result: Result<T, ApiError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
     }
-    let service_code = text_field(fields, "service_code", MAX_SHORT_FIELD_CHARS)?
-        .ok_or_else(|| ApiError::bad("service_code", "is required"))?;
-    let lat = coordinate(fields.get("lat").map(String::as_str), "lat", 90.0)?;
-    let long = coordinate(fields.get("long").map(String::as_str), "long", 180.0)?;
-    let address = text_field(fields, "address_string", MAX_SHORT_FIELD_CHARS)?;
+
+    fn push(&mut self, field: &str, reason: impl Into<String>) {
+        self.0.push(ApiError::bad(field, reason));
+    }
+
+    /// `Ok(value)` when no error was kept, else all of them.
+    fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, ApiError> {
+        match ApiError::all(self.0) {
+            None => Ok(value()),
+            Some(e) => Err(e),
+        }
+    }
+}
+
+/// Validates POST fields into a raw request (everything but the catalog, attributes and
+/// extent), collecting every bad field.
+fn raw_from_post(fields: &PostFields, errors: &mut Errors) -> Option<RawRequest> {
+    let service_code = errors
+        .take(text_field(fields, "service_code", MAX_SHORT_FIELD_CHARS))
+        .flatten();
+    if service_code.is_none() && fields.nonblank("service_code").is_none() {
+        errors.push("service_code", "is required");
+    }
+    let lat = errors.take(coordinate(fields.get("lat"), "lat", 90.0));
+    let long = errors.take(coordinate(fields.get("long"), "long", 180.0));
+    let address = errors
+        .take(text_field(fields, "address_string", MAX_SHORT_FIELD_CHARS))
+        .flatten();
     // lat/long win over address_string; an address alone is geocoded on acceptance
     let location = match (lat, long) {
-        (Some(lat), Some(lon)) => Some(SourceLocation::LonLat { lon, lat }),
-        (Some(_), None) => return Err(ApiError::bad("long", "is required with lat")),
-        (None, Some(_)) => return Err(ApiError::bad("lat", "is required with long")),
-        (None, None) if address.is_some() => None,
-        (None, None) => {
-            return Err(ApiError::bad(
+        (Some(Some(lat)), Some(Some(lon))) => Some(SourceLocation::LonLat { lon, lat }),
+        (Some(Some(_)), Some(None)) => {
+            errors.push("long", "is required with lat");
+            None
+        }
+        (Some(None), Some(Some(_))) => {
+            errors.push("lat", "is required with long");
+            None
+        }
+        (Some(None), Some(None)) if fields.nonblank("address_string").is_none() => {
+            errors.push(
                 "lat/long",
                 "a location (lat and long, or address_string) is required",
-            ))
+            );
+            None
         }
+        _ => None, // an address alone, or a coordinate whose error is kept
     };
     for short in [
-        "email",
         "first_name",
         "last_name",
         "phone",
@@ -188,30 +305,32 @@ fn raw_from_post(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiErr
         "address_id",
         "jurisdiction_id",
     ] {
-        text_field(fields, short, MAX_SHORT_FIELD_CHARS)?;
+        errors.take(text_field(fields, short, MAX_SHORT_FIELD_CHARS));
     }
-    if let Some(email) = text_field(fields, "email", MAX_SHORT_FIELD_CHARS)? {
+    if let Some(Some(email)) = errors.take(text_field(fields, "email", MAX_SHORT_FIELD_CHARS)) {
         if !plausible_email(&email) {
-            return Err(ApiError::bad(
-                "email",
-                format!("{email:?} is not an email address"),
-            ));
+            errors.push("email", format!("{email:?} is not an email address"));
         }
     }
-    let media_url = text_field(fields, "media_url", MAX_URL_CHARS)?;
+    let media_url = errors
+        .take(text_field(fields, "media_url", MAX_URL_CHARS))
+        .flatten();
     if let Some(url) = &media_url {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(ApiError::bad("media_url", "must be an http(s) URL"));
+            errors.push("media_url", "must be an http(s) URL");
         }
     }
-    Ok(RawRequest {
+    let description = errors
+        .take(text_field(fields, "description", MAX_DESCRIPTION_CHARS))
+        .flatten();
+    Some(RawRequest {
         line: 1,
-        service_code: Some(service_code),
+        service_code: Some(service_code?),
         status: Some(Status::Open),
         requested_datetime: Some(Utc::now()),
         address,
         location,
-        description: text_field(fields, "description", MAX_DESCRIPTION_CHARS)?,
+        description,
         media_url,
         ..Default::default()
     })
@@ -220,10 +339,19 @@ fn raw_from_post(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiErr
 /// Validates parsed POST fields into a [`RawRequest`], as the handler does after the
 /// `api_key` check: `service_code` required; `lat` and `long` together, finite and in range,
 /// or an `address_string`; text fields bounded and free of control characters; a plausible
-/// `email`; an http(s) `media_url`; no `attribute[...]`. The catalog and the city extent are
-/// checked later, on acceptance.
-pub fn raw_request_from_fields(fields: &BTreeMap<String, String>) -> Result<RawRequest, ApiError> {
-    raw_from_post(fields)
+/// `email`; an http(s) `media_url`; well-formed `attribute[...]` names. Every bad field is
+/// reported at once ([`ApiError::Invalid`] when there are several). The catalog, the
+/// attribute answers and the city extent are checked later, on acceptance.
+pub fn raw_request_from_fields(fields: &PostFields) -> Result<RawRequest, ApiError> {
+    let mut errors = Errors::default();
+    let raw = raw_from_post(fields, &mut errors);
+    if let Err(list) = fields.attributes() {
+        errors.0.extend(list);
+    }
+    match (errors.finish(|| ())?, raw) {
+        ((), Some(raw)) => Ok(raw),
+        ((), None) => Err(ApiError::bad("service_code", "is required")),
+    }
 }
 
 /// The POST parser in one call: [`parse_post_fields`] then [`raw_request_from_fields`]
@@ -244,16 +372,45 @@ pub fn parse_post(content_type: &str, body: &[u8]) -> Result<RawRequest, ApiErro
     raw_request_from_fields(&parse_post_fields(content_type, body)?)
 }
 
-/// Checks a validated POST against the catalog and the city extent.
-fn accept_post(state: &ServerState, raw: RawRequest) -> Result<ServiceRequest, ApiError> {
+/// A field of the body, else of the query string (Open311 clients put `api_key` and
+/// `jurisdiction_id` in either), blank = absent.
+fn body_or_query<'a>(fields: &'a PostFields, query: &'a Params, name: &str) -> Option<&'a str> {
+    fields.nonblank(name).or_else(|| query.get(name))
+}
+
+/// Checks a POST against the catalog (404 for an unknown service), its fields and its
+/// attribute answers (every problem at once, 400), then the city's extent and geocoder.
+fn accept_post(state: &ServerState, fields: &PostFields) -> Result<ServiceRequest, ApiError> {
     let city = &state.city;
-    let code = raw.service_code.clone().unwrap_or_default();
-    if city.catalog.get(&code).is_none() {
-        return Err(ApiError::bad(
-            "service_code",
-            format!("{code:?} is not a service of this city (see services.json)"),
-        ));
-    }
+    let code = fields.nonblank("service_code").unwrap_or_default();
+    let service = match code {
+        "" => None,
+        code => Some(city.catalog.get(code).ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "service_code {code:?} is not a service of this city (see services.json)"
+            ))
+        })?),
+    };
+    let mut errors = Errors::default();
+    let raw = raw_from_post(fields, &mut errors);
+    let given = match fields.attributes() {
+        Ok(given) => given,
+        Err(list) => {
+            errors.0.extend(list);
+            BTreeMap::new()
+        }
+    };
+    let answers = match service.map(|s| attributes::check(s, &given, city.config.timezone)) {
+        Some(Ok(answers)) => answers,
+        Some(Err(list)) => {
+            errors.0.extend(list);
+            BTreeMap::new()
+        }
+        None => BTreeMap::new(),
+    };
+    let Some(raw) = errors.finish(|| raw)? else {
+        return Err(ApiError::bad("service_code", "is required"));
+    };
     if raw.location.is_none() && city.geocoder.is_none() {
         return Err(ApiError::bad(
             "lat/long",
@@ -270,51 +427,61 @@ fn accept_post(state: &ServerState, raw: RawRequest) -> Result<ServiceRequest, A
         ApiError::bad(field, format!("{}: {}", e.reason, e.detail))
     })?;
     request.service_request_id.clear(); // the store numbers Open311 requests
+    request.attributes = answers;
+    request.address_id = fields.nonblank("address_id").map(str::to_string);
     Ok(request)
 }
 
+/// The handler of `POST requests.{json,xml}` in `format`; counts the outcome.
 pub(super) async fn post_request(
-    State(state): State<ServerState>,
+    state: ServerState,
+    query: Option<String>,
     headers: HeaderMap,
+    format: Format,
     body: Body,
 ) -> Response {
-    let result = post_request_inner(&state, &headers, body).await;
+    let result = post_request_inner(&state, query.as_deref(), &headers, format, body).await;
     let counter = if result.is_ok() {
         &state.metrics.posts_accepted
     } else {
         &state.metrics.posts_rejected
     };
     counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    result.unwrap_or_else(IntoResponse::into_response)
+    result.unwrap_or_else(|e| format.error(e))
 }
 
+/// Stores a valid POST and answers `201` with the new id, once committed. Hotspot stores a
+/// request before it answers, so the answer carries the `service_request_id` and never a
+/// `token` (GeoReport v2 gives one or the other); `Location` points at the stored request.
 async fn post_request_inner(
     state: &ServerState,
+    query: Option<&str>,
     headers: &HeaderMap,
+    format: Format,
     body: Body,
 ) -> Result<Response, ApiError> {
     let fields = post_fields(headers, body).await?;
-    let key = fields.get("api_key").map(String::as_str).unwrap_or("");
+    let query = Params::parse_any(query)?;
+    let key = body_or_query(&fields, &query, "api_key").unwrap_or("");
     if key.is_empty() || !key_allowed(key, &state.city.config.api_keys) {
         return Err(ApiError::Forbidden(
             "api_key is missing or not valid".into(),
         ));
     }
-    let raw = raw_from_post(&fields)?;
-    let request = accept_post(state, raw)?;
+    super::check_jurisdiction(state, body_or_query(&fields, &query, "jurisdiction_id"))?;
+    let request = accept_post(state, &fields)?;
     let sla = state
         .city
         .catalog
         .get(&request.service_code)
         .and_then(|s| s.sla_days);
-    let token = format!("{:032x}", rand::random::<u128>());
     let outcome = state
         .city
         .store
         .writer()
         .upsert(vec![NewRequest {
             request,
-            token: Some(token.clone()),
+            token: None,
         }])
         .await?;
     let id = match outcome.into_iter().next() {
@@ -326,11 +493,26 @@ async fn post_request_inner(
             })
         }
     };
-    let body = serde_json::json!([{
-        "service_request_id": id,
-        "token": token,
-        "service_notice": sla.map(service_notice),
-        "account_id": fields.get("account_id"),
+    let location = format!(
+        "/open311/v2/requests/{}.{}",
+        utf8_percent_encode(&id, PATH_SEGMENT),
+        format.extension()
+    );
+    let answer = One([PostAnswer {
+        service_request_id: id,
+        service_notice: sla.map(service_notice),
+        account_id: fields.nonblank("account_id").map(str::to_string),
     }]);
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let mut response = format.reply(StatusCode::CREATED, &answer);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
 }
+
+/// Characters escaped in a path segment (all but unreserved ones).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');

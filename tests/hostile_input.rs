@@ -126,7 +126,7 @@ fn http_cases() -> Vec<Case> {
         get("page negative", "/open311/v2/requests.json?page=-1", 400, "page"),
         get("status unknown", "/open311/v2/requests.json?status=pending", 400, "status"),
         get("duplicate status", "/open311/v2/requests.json?status=open&status=closed", 400, "status"),
-        get("xml format", "/open311/v2/requests.xml", 404, "json"),
+        get("other format", "/open311/v2/requests/HS-000001.csv", 404, "NAME.json or NAME.xml"),
         get("unknown request id", "/open311/v2/requests/HS-999999.json", 404, "HS-999999"),
         get("unknown service", "/open311/v2/services/ufo.json", 404, "ufo"),
         // Layer parameters

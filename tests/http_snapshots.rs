@@ -194,8 +194,8 @@ async fn open311_xml(app: TestApp) {
         )
         .await;
     assert_eq!(reply.status, 200);
-    let body = text_view(&reply, None);
-    let (before, rest) = body.split_once("<changeset>").unwrap();
+    let shown = text_view(&reply, None);
+    let (before, rest) = shown.split_once("<changeset>").unwrap();
     let (changeset, _) = rest.split_once("</changeset>").unwrap();
     assert!(
         chrono::DateTime::parse_from_rfc3339(changeset).is_ok(),

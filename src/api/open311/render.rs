@@ -366,8 +366,9 @@ impl<'a> Open311Request<'a> {
                 }
             });
         }
-        w.optional("closed_datetime", self.closed_datetime.as_deref());
         if let Some(notes) = &self.notes {
+            // the extensions, only with extensions=true
+            w.optional("closed_datetime", self.closed_datetime.as_deref());
             w.element("notes", |w| {
                 for n in notes {
                     w.element("note", |w| n.write_xml(w));

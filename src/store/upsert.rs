@@ -31,7 +31,8 @@ pub enum Decision {
 /// stored row without an update time is older than any row that has one.
 pub fn decide(stored: &ServiceRequest, incoming: &ServiceRequest) -> Decision {
     let newer = match (incoming.updated_datetime, stored.updated_datetime) {
-        (Some(new), Some(old)) => new > old,
+        // whole seconds, as stored: a source's fractional seconds are not news
+        (Some(new), Some(old)) => new.timestamp() > old.timestamp(),
         (Some(_), None) => true,
         (None, _) => {
             incoming.status != stored.status

@@ -283,6 +283,11 @@ impl Catalog {
         self.services.iter().find(|s| s.code == code)
     }
 
+    /// The SLA days of the service with this code (`None`: unknown code or no SLA).
+    pub fn sla_days(&self, code: &str) -> Option<f64> {
+        self.get(code).and_then(|s| s.sla_days)
+    }
+
     /// The service a code, name or any source alias names (case-insensitive).
     pub fn lookup(&self, text: &str) -> Option<&Service> {
         self.by_key.get(&key(text)).map(|&i| &self.services[i])

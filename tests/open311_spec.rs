@@ -756,26 +756,6 @@ async fn old_databases_gain_the_open311_columns() {
 
 // ---------------------------------------------------------------- real clients over TCP
 
-/// Whether python3 can import `module`. When it cannot, the test is skipped with a printed
-/// reason, unless `HOTSPOT_REQUIRE_PYTHON` is set (as CI does): then it fails.
-fn require_python(test: &str, module: &str) -> bool {
-    let found = std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return true;
-    }
-    let reason = format!("{test}: python3 cannot import {module} (pip install georeport)");
-    if std::env::var_os("HOTSPOT_REQUIRE_PYTHON").is_some() {
-        panic!("real client required (HOTSPOT_REQUIRE_PYTHON) but {reason}");
-    }
-    eprintln!("SKIPPED {reason}");
-    false
-}
-
 /// Drives the `georeport` client (PyPI) in JSON and in XML mode and prints what it parsed:
 /// `{"json": {...}, "xml": {...}}`, lists made lists where xmltodict gives one item alone.
 const GEOREPORT_SCRIPT: &str = r#"
@@ -941,7 +921,11 @@ async fn real_clients_post_and_read_in_both_formats() {
         text_of(child(doc.root_element(), "error"), "description").contains("attribute[affected]")
     );
 
-    if !require_python("real_clients_post_and_read_in_both_formats", "georeport") {
+    if !common::require_python(
+        "real_clients_post_and_read_in_both_formats",
+        "georeport",
+        "georeport",
+    ) {
         return;
     }
     let now = chrono::Utc::now();

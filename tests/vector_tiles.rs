@@ -675,26 +675,6 @@ async fn tilejson_describes_each_layer_with_absolute_tile_urls() {
     assert_eq!(reply.json()["parameter"], "Host");
 }
 
-/// Whether python3 can import `module`; a missing one fails the test when
-/// `HOTSPOT_REQUIRE_PYTHON` is set (as CI sets it), else the check is skipped with a reason.
-fn require_python(module: &str, package: &str) -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        return true;
-    }
-    let reason = format!("python3 cannot import {module} (pip install {package})");
-    if std::env::var_os("HOTSPOT_REQUIRE_PYTHON").is_some() {
-        panic!("cross-check required (HOTSPOT_REQUIRE_PYTHON) but {reason}");
-    }
-    eprintln!("SKIPPED the mapbox-vector-tile cross-check: {reason}");
-    false
-}
-
 /// The tile decoded by `mapbox_vector_tile.decode` (tile units, y down).
 fn python_decode(tile: &[u8]) -> Value {
     let script = r#"
@@ -749,7 +729,11 @@ fn python_parts(geometry: &Value) -> Vec<Vec<[i64; 2]>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_mapbox_vector_tile_reads_the_same_tiles() {
-    if !require_python("mapbox_vector_tile", "mapbox-vector-tile") {
+    if !common::require_python(
+        "the mapbox-vector-tile cross-check",
+        "mapbox_vector_tile",
+        "mapbox-vector-tile",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -39,13 +39,10 @@ pub async fn events(
     let after = last_event_id(&headers)?;
     // listen first, so nothing committed while the missed events are read is lost
     let receiver = state.city.events.subscribe();
-    let (missed, mut seen) = match after {
+    let (missed, seen) = match after {
         Some(rev) => missed_since(&state, rev).await?,
         None => (Vec::new(), 0),
     };
-    if let Some(Next::One(e)) = missed.last() {
-        seen = e.rev;
-    }
     let live = live(receiver, seen);
     let stream = stream::iter(missed)
         .chain(live)
@@ -81,16 +78,14 @@ async fn missed_since(state: &ServerState, rev: i64) -> Result<(Vec<Next>, i64),
     })
     .await
     .map_err(ApiError::internal("reading missed events"))??;
-    let gap = oldest.is_some_and(|o| o > rev + 1) || changes.len() > MAX_REPLAY;
-    if gap {
-        let newest = changes.last().map_or(rev, |c| c.rev);
-        return Ok((vec![Next::Reset], newest.max(rev)));
-    }
     let newest = changes.last().map_or(rev, |c| c.rev);
-    Ok((
-        changes.iter().map(|c| Next::One(Event::of(c))).collect(),
-        newest,
-    ))
+    let gap = oldest.is_some_and(|o| o > rev + 1) || changes.len() > MAX_REPLAY;
+    let missed = if gap {
+        vec![Next::Reset]
+    } else {
+        changes.iter().map(|c| Next::One(Event::of(c))).collect()
+    };
+    Ok((missed, newest))
 }
 
 /// The live events after position `seen`.

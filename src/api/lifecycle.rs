@@ -53,15 +53,13 @@ pub async fn set_status(
     match state.city.store.writer().set_status(change).await? {
         StatusOutcome::Updated(request) => {
             let store = state.city.store.clone();
-            let lookup = id.clone();
-            let history = tokio::task::spawn_blocking(move || store.history(&lookup))
-                .await
-                .map_err(ApiError::internal("reading the request's history"))??;
-            let sla = state
-                .city
-                .catalog
-                .get(&request.service_code)
-                .and_then(|s| s.sla_days);
+            let (request, history) = tokio::task::spawn_blocking(move || {
+                let mut histories = store.histories(std::slice::from_ref(&request))?;
+                Ok::<_, crate::store::StoreError>((request, histories.remove(0)))
+            })
+            .await
+            .map_err(ApiError::internal("reading the request's history"))??;
+            let sla = state.city.catalog.sla_days(&request.service_code);
             let record = Open311Request::new(&request, tz, sla).with_history(&request, &history, tz);
             Ok(Json(record).into_response())
         }

@@ -269,18 +269,34 @@ impl Store {
             .collect())
     }
 
-    /// The status history of a request, oldest first: the recorded changes, or for a request
-    /// never updated since it was stored, the history its row implies (opened, and closed
-    /// when it arrived closed). Empty for an unknown id.
+    /// The status history of a request, oldest first (see [`Store::histories`]). Empty for
+    /// an unknown id.
     pub fn history(&self, id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
-        let recorded = self.read(|c| Ok(writer::read_history(c, id)?))?;
-        if !recorded.is_empty() {
-            return Ok(recorded);
-        }
-        Ok(self
-            .get(id)?
-            .map(|r| upsert::first_entries(&r))
-            .unwrap_or_default())
+        let Some(request) = self.get(id)? else {
+            return Ok(Vec::new());
+        };
+        Ok(self.histories(std::slice::from_ref(&request))?.remove(0))
+    }
+
+    /// The status histories of these stored requests (one per request, in order, read in one
+    /// query), oldest first: the recorded changes, or for a request never updated since it
+    /// was stored, the history its row implies (opened, and closed when it arrived closed).
+    pub fn histories(
+        &self,
+        requests: &[ServiceRequest],
+    ) -> Result<Vec<Vec<HistoryEntry>>, StoreError> {
+        let ids: Vec<&str> = requests
+            .iter()
+            .map(|r| r.service_request_id.as_str())
+            .collect();
+        let mut recorded = self.read(|c| Ok(writer::read_histories(c, &ids)?))?;
+        Ok(requests
+            .iter()
+            .map(|r| match recorded.remove(&r.service_request_id) {
+                Some(entries) => entries,
+                None => upsert::first_entries(r),
+            })
+            .collect())
     }
 
     /// The request id a token was issued for.

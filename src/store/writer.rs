@@ -2,6 +2,7 @@
 //! the upsert rules, records history and the change feed, and after the commit hands every
 //! change (its own and, first, what other processes committed since) to the commit hook.
 
+use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -484,20 +485,32 @@ fn record_change(
     })
 }
 
-/// Reads the stored history of a request, oldest first.
-pub(super) fn read_history(conn: &Connection, id: &str) -> rusqlite::Result<Vec<HistoryEntry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, status, status_notes, source FROM history
-         WHERE service_request_id = ?1 ORDER BY entry",
-    )?;
-    let found = stmt.query_map([id], |row| {
-        let status: String = row.get(1)?;
-        Ok(HistoryEntry {
-            at: rows::time(row.get(0)?),
-            status: status.parse().unwrap_or_default(),
-            status_notes: row.get(2)?,
-            source: row.get(3)?,
-        })
-    })?;
-    found.collect()
+/// Reads the recorded histories of these requests (those that have one), oldest first.
+pub(super) fn read_histories(
+    conn: &Connection,
+    ids: &[&str],
+) -> rusqlite::Result<HashMap<String, Vec<HistoryEntry>>> {
+    let mut histories: HashMap<String, Vec<HistoryEntry>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(histories);
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT service_request_id, at, status, status_notes, source FROM history
+         WHERE service_request_id IN ({marks}) ORDER BY entry"
+    ))?;
+    let mut found = stmt.query(rusqlite::params_from_iter(ids))?;
+    while let Some(row) = found.next()? {
+        let status: String = row.get(2)?;
+        histories
+            .entry(row.get(0)?)
+            .or_default()
+            .push(HistoryEntry {
+                at: rows::time(row.get(1)?),
+                status: status.parse().unwrap_or_default(),
+                status_notes: row.get(3)?,
+                source: row.get(4)?,
+            });
+    }
+    Ok(histories)
 }

@@ -270,3 +270,26 @@ pub fn demo_city(data: &Path) -> City {
     city.seed_demo_if_empty().unwrap();
     city
 }
+
+// ---------------------------------------------------------------- external cross-checks
+
+/// Whether python3 can import `module` (from PyPI's `package`) for `test`. When it cannot,
+/// the test is skipped with a printed reason, unless `HOTSPOT_REQUIRE_PYTHON` is set (as CI
+/// sets it): then the missing tool fails the test instead of passing it silently.
+pub fn require_python(test: &str, module: &str, package: &str) -> bool {
+    let found = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return true;
+    }
+    let reason = format!("{test}: python3 cannot import {module} (pip install {package})");
+    if std::env::var_os("HOTSPOT_REQUIRE_PYTHON").is_some() {
+        panic!("cross-check required (HOTSPOT_REQUIRE_PYTHON) but {reason}");
+    }
+    eprintln!("SKIPPED {reason}");
+    false
+}

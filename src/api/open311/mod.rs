@@ -161,11 +161,7 @@ fn render(
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let sla = state
-                    .city
-                    .catalog
-                    .get(&r.service_code)
-                    .and_then(|s| s.sla_days);
+                let sla = state.city.catalog.sla_days(&r.service_code);
                 let record = Open311Request::new(r, tz, sla);
                 match histories.and_then(|h| h.get(i)) {
                     Some(history) => record.with_history(r, history, tz),
@@ -201,10 +197,7 @@ async fn with_histories(
     }
     let store = state.city.store.clone();
     let (requests, histories) = tokio::task::spawn_blocking(move || {
-        let histories = requests
-            .iter()
-            .map(|r| store.history(&r.service_request_id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let histories = store.histories(&requests)?;
         Ok::<_, crate::store::StoreError>((requests, histories))
     })
     .await

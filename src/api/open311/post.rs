@@ -470,11 +470,7 @@ async fn post_request_inner(
     }
     super::check_jurisdiction(state, body_or_query(&fields, &query, "jurisdiction_id"))?;
     let request = accept_post(state, &fields)?;
-    let sla = state
-        .city
-        .catalog
-        .get(&request.service_code)
-        .and_then(|s| s.sla_days);
+    let sla = state.city.catalog.sla_days(&request.service_code);
     let outcome = state
         .city
         .store

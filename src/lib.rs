@@ -25,5 +25,6 @@ pub mod projection;
 pub mod selection;
 pub mod shared_vec;
 pub mod store;
+pub mod sync;
 pub mod tiles;
 pub mod time;

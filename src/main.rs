@@ -9,6 +9,8 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 use hotspot::city::City;
 use hotspot::config::Config;
 use hotspot::import::{import_file, ImportOptions, ImportSummary};
@@ -51,6 +53,12 @@ enum Command {
         /// requests, crews closing them, a streetlight circuit failing now and then.
         #[arg(long)]
         demo_live: bool,
+        /// Keep following a GeoReport v2 server (as `hotspot sync URL --every`).
+        #[arg(long, value_name = "URL")]
+        sync: Option<String>,
+        /// How often `--sync` pulls (e.g. 30s, 5m, 1h).
+        #[arg(long, value_name = "DURATION", default_value = "5m", requires = "sync")]
+        sync_every: humantime::Duration,
     },
     /// Import open-data exports or request files into the store (a stored request is updated
     /// when the row is newer).
@@ -64,6 +72,23 @@ enum Command {
         /// Service (code, name or alias) for rows that name none; default: from the file name.
         #[arg(long)]
         service: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Pull a GeoReport v2 server's requests into the store: by update time from where the
+    /// last run stopped when the server supports `updated_after` (Hotspot's own does), else
+    /// the last `--since` days again.
+    Sync {
+        /// The server's GeoReport v2 address, e.g. https://311.example.org/open311/v2/ (query
+        /// parameters such as jurisdiction_id are sent with every request).
+        url: String,
+        /// Keep following: a pass every DURATION (e.g. 30s, 5m, 1h) until interrupted.
+        #[arg(long, value_name = "DURATION")]
+        every: Option<humantime::Duration>,
+        /// Where to start: a date (2026-01-31), an instant, or days back (30d); default:
+        /// where the last run stopped, else 90 days back.
+        #[arg(long)]
+        since: Option<hotspot::sync::Since>,
         #[command(flatten)]
         place: Place,
     },
@@ -176,7 +201,22 @@ fn main() -> Result<()> {
             place,
             bind,
             demo_live,
-        } => serve(&place, bind, demo_live),
+            sync,
+            sync_every,
+        } => {
+            let follow = sync.map(|url| (url, sync_every.into()));
+            serve(&place, bind, demo_live, follow)
+        }
+        Command::Sync {
+            url,
+            every,
+            since,
+            place,
+        } => {
+            let remote = hotspot::sync::Remote::parse(&url)?;
+            let city = open_city(&place)?;
+            cli::sync::run(&city, &remote, every.map(Into::into), since)
+        }
         Command::Import {
             files,
             format,
@@ -215,7 +255,10 @@ const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500
 /// Real time per simulated hour of `serve --demo-live`.
 const DEMO_LIVE_TICK: std::time::Duration = std::time::Duration::from_secs(2);
 
-fn serve(place: &Place, bind: SocketAddr, demo_live: bool) -> Result<()> {
+/// `serve --sync`: the server to follow and how often.
+type Follow = (String, std::time::Duration);
+
+fn serve(place: &Place, bind: SocketAddr, demo_live: bool, follow: Option<Follow>) -> Result<()> {
     let mut city = open_city(place)?;
     anyhow::ensure!(
         !demo_live || city.config.demo,
@@ -246,6 +289,15 @@ fn serve(place: &Place, bind: SocketAddr, demo_live: bool) -> Result<()> {
         city.run_demo_live(DEMO_LIVE_TICK, chrono::Duration::hours(1))
     });
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    if let Some((url, every)) = follow {
+        let remote = hotspot::sync::Remote::parse(&url)?;
+        eprintln!(
+            "hotspot: following {} every {}",
+            remote.as_str(),
+            humantime::format_duration(every)
+        );
+        runtime.spawn(hotspot::sync::follow(Arc::clone(&city), remote, every));
+    }
     let name = city.config.name.clone();
     let count = city.index.snapshot().len();
     runtime

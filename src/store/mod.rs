@@ -9,6 +9,7 @@
 //! committed by other processes on the same database reach it too ([`Store::watch`]).
 //! Readers use their own connections.
 
+mod cursor;
 mod rows;
 mod schema;
 pub mod upsert;
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::model::{ServiceRequest, Status};
 use crate::selection::{Page, Selection};
+pub use cursor::{SyncCursor, SyncMode};
 pub use rows::UpdatedWindow;
 pub use upsert::HistoryEntry;
 pub use writer::Writer;
@@ -390,6 +392,11 @@ impl Store {
     /// The oldest change-feed position still kept (`None` for an empty feed).
     pub fn oldest_change(&self) -> Result<Option<i64>, StoreError> {
         self.read(|c| Ok(c.query_row("SELECT MIN(rev) FROM changes", [], |r| r.get(0))?))
+    }
+
+    /// How far `hotspot sync` has read the server at `url`, if it has.
+    pub fn sync_cursor(&self, url: &str) -> Result<Option<SyncCursor>, StoreError> {
+        self.read(|c| Ok(cursor::read(c, url)?))
     }
 
     /// The newest `requested_datetime` stored, if any.

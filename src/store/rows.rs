@@ -137,7 +137,7 @@ pub(super) fn from_row_at(
 }
 
 /// Bounds on `updated_datetime` (unix seconds, both included), Chicago's `updated_after` and
-/// `updated_before`.
+/// `updated_before`; a request never updated counts as updated when it was requested.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpdatedWindow {
     pub after: Option<i64>,
@@ -164,8 +164,9 @@ pub(super) fn where_clause(
     let bounds = [
         ("requested_at >= ?", q.start),
         ("requested_at <= ?", q.end),
-        ("updated_at >= ?", updated.after),
-        ("updated_at <= ?", updated.before),
+        // a request never updated last changed when it was made
+        ("COALESCE(updated_at, requested_at) >= ?", updated.after),
+        ("COALESCE(updated_at, requested_at) <= ?", updated.before),
     ];
     for (sql, bound) in bounds {
         if let Some(value) = bound {

@@ -51,6 +51,9 @@ pub(super) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         CREATE INDEX IF NOT EXISTS requests_by_time ON requests (requested_at);
         CREATE INDEX IF NOT EXISTS requests_by_code_time ON requests (service_code, requested_at);
         CREATE INDEX IF NOT EXISTS requests_by_update ON requests (updated_at);
+        -- `updated_after`/`updated_before` (sync): a request never updated changed when made
+        CREATE INDEX IF NOT EXISTS requests_by_change
+            ON requests (COALESCE(updated_at, requested_at));
         CREATE TABLE IF NOT EXISTS tokens (
             token TEXT PRIMARY KEY,
             service_request_id TEXT NOT NULL REFERENCES requests (service_request_id)
@@ -74,6 +77,7 @@ pub(super) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             previous_code TEXT
         );",
     )?;
+    conn.execute_batch(super::cursor::SCHEMA)?;
     add_open311_columns(conn)
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+use super::cursor::{self, SyncCursor};
 use super::rows::{self, COLUMNS};
 use super::upsert::{self, Decision, HistoryEntry};
 use super::{
@@ -29,6 +30,8 @@ pub(super) enum Work {
     CatchUp,
     /// The index was built from the store as of this change-feed position.
     Follow(i64),
+    /// Remember how far a sync has read.
+    SaveCursor(SyncCursor),
 }
 
 /// What the writer did.
@@ -98,6 +101,12 @@ impl Writer {
             Done::Status(outcome) => Ok(outcome),
             _ => Err(StoreError::WriterGone),
         }
+    }
+
+    /// Saves a sync cursor (after the requests it covers were committed) and waits for the
+    /// commit.
+    pub async fn save_cursor(&self, cursor: SyncCursor) -> Result<(), StoreError> {
+        self.run(Work::SaveCursor(cursor)).await.map(drop)
     }
 
     /// Loads what other processes committed (into the index, through the commit hook) and
@@ -179,9 +188,12 @@ impl WriterThread {
                 self.last_rev = rev;
             }
         }
-        let writes = batch
-            .iter()
-            .any(|j| matches!(j.work, Work::Upsert(_) | Work::Status(_)));
+        let writes = batch.iter().any(|j| {
+            matches!(
+                j.work,
+                Work::Upsert(_) | Work::Status(_) | Work::SaveCursor(_)
+            )
+        });
         if !writes && newest_rev(&self.conn).ok() == Some(self.last_rev) {
             for job in batch {
                 (job.reply)(Ok(Done::Nothing));
@@ -229,6 +241,10 @@ impl WriterThread {
             done.push(match w {
                 Work::Upsert(requests) => Done::Upserts(upsert_all(&tx, requests, &mut own)?),
                 Work::Status(change) => Done::Status(set_status(&tx, change, &mut own)?),
+                Work::SaveCursor(c) => {
+                    cursor::save(&tx, &c)?;
+                    Done::Nothing
+                }
                 Work::CatchUp | Work::Follow(_) => Done::Nothing,
             });
         }

@@ -35,11 +35,12 @@ fn description(trial: usize, client: usize, seq: usize) -> String {
 }
 
 /// Posts until the server dies; returns the acknowledged (id → description).
-async fn post_until_dead(url: String, trial: usize, client: usize) -> Vec<(String, String)> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+async fn post_until_dead(
+    http: reqwest::Client,
+    url: String,
+    trial: usize,
+    client: usize,
+) -> Vec<(String, String)> {
     let mut acknowledged = Vec::new();
     for seq in 0.. {
         let text = description(trial, client, seq);
@@ -76,12 +77,17 @@ fn acknowledged_requests_survive_repeated_sigkill() {
         .build()
         .unwrap();
     let acknowledged: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    // one client (building one loads the system's TLS roots: too slow to do per trial)
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
     let mut kills = 0;
     for (trial, delay) in delays().take(TRIALS).enumerate() {
         let (mut child, url) = spawn_server(dir.path());
         let acked = runtime.block_on(async {
             let clients: Vec<_> = (0..CLIENTS)
-                .map(|c| tokio::spawn(post_until_dead(url.clone(), trial, c)))
+                .map(|c| tokio::spawn(post_until_dead(http.clone(), url.clone(), trial, c)))
                 .collect();
             tokio::time::sleep(Duration::from_millis(delay)).await;
             child.kill().unwrap(); // SIGKILL mid-traffic

@@ -31,7 +31,7 @@ pub struct GiStar {
 
 /// Global moments of the observations: `n`, `X̄` and `S`.
 #[derive(Debug, Clone, Copy)]
-struct Moments {
+pub(super) struct Moments {
     n: f64,
     mean: f64,
     s: f64,
@@ -45,7 +45,11 @@ impl Moments {
             sum += x;
             sum2 += x * x;
         }
-        let n = n as f64;
+        Self::from_sums(n as f64, sum, sum2)
+    }
+
+    /// The moments of `n` observations from their sum and sum of squares.
+    pub(super) fn from_sums(n: f64, sum: f64, sum2: f64) -> Self {
         let mean = sum / n;
         let mean_sq = sum2 / n;
         let var = mean_sq - mean * mean;
@@ -59,7 +63,7 @@ impl Moments {
     }
 
     /// Gi* for one observation from its weighted sums (degenerate → z = 0, p = 1).
-    fn gi(&self, sum_wx: f64, sum_w: f64, sum_w2: f64) -> GiStar {
+    pub(super) fn gi(&self, sum_wx: f64, sum_w: f64, sum_w2: f64) -> GiStar {
         let spread = (self.n * sum_w2 - sum_w * sum_w) / (self.n - 1.0);
         let den = self.s * spread.max(0.0).sqrt();
         if den <= 0.0 || !den.is_finite() {
@@ -285,7 +289,7 @@ pub fn gistar_points(
     gistar_counts(&counts, res, params)
 }
 
-fn to_resolution(cell: CellIndex, res: Resolution) -> Result<CellIndex, AnalysisError> {
+pub(super) fn to_resolution(cell: CellIndex, res: Resolution) -> Result<CellIndex, AnalysisError> {
     if cell.resolution() == res {
         return Ok(cell);
     }
@@ -412,8 +416,9 @@ fn grid_disk_into(cell: CellIndex, k: u32, out: &mut Vec<CellIndex>) {
     }
 }
 
-/// The sorted study-area cells.
-fn study_area(
+/// The sorted study-area cells: the polygon's cells and the cells of `counts`, or without
+/// a polygon the cells of `counts` and their k-ring.
+pub(super) fn study_area(
     counts: &IntMap<u64, u64>,
     res: Resolution,
     params: &GiStarParams<'_>,

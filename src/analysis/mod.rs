@@ -9,6 +9,8 @@
 //!   into one multipolygon per region.
 //! * [`dbscan`]: density clusters with great-circle distance (scikit-learn
 //!   semantics for core points and border assignment), with buffered hulls.
+//! * [`emerging`]: emerging hot spots, Gi* on a space-time cube of cells × steps with a
+//!   [`mann_kendall`] trend per location and Esri's 17 categories.
 //! * [`normal`]: the standard normal distribution (Cody's `erfc`).
 //! * [`sla`]: SLA summaries (open, overdue, late, ages) and the work priority of groups.
 //! * [`repeats`]: requests grouped by normalized address (repeat nuisance places).
@@ -19,8 +21,10 @@
 
 pub mod dbscan;
 pub mod defaults;
+pub mod emerging;
 pub mod fdr;
 pub mod gistar;
+pub mod mann_kendall;
 pub mod normal;
 pub mod regions;
 pub mod repeats;

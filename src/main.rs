@@ -163,6 +163,12 @@ struct HotspotArgs {
     min_points: Option<String>,
     #[arg(long, help = methods::MIN_REQUESTS.cli_help())]
     min_requests: Option<String>,
+    #[arg(long, help = methods::STEP_DAYS.cli_help())]
+    step_days: Option<String>,
+    #[arg(long, help = methods::LAG.cli_help())]
+    lag: Option<String>,
+    #[arg(long, help = methods::STEPS.cli_help())]
+    steps: Option<String>,
     /// Reference time of the SLA figures (overdue, ages); default: the newest request.
     #[arg(long)]
     as_of: Option<String>,
@@ -381,6 +387,9 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         "eps_m" => args.eps_m.as_deref(),
         "min_points" => args.min_points.as_deref(),
         "min_requests" => args.min_requests.as_deref(),
+        "step_days" => args.step_days.as_deref(),
+        "lag" => args.lag.as_deref(),
+        "steps" => args.steps.as_deref(),
         _ => None,
     };
     let options = methods::MethodOptions::parse(args.method, raw).map_err(|e| {
@@ -406,6 +415,9 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
             hs::write_dbscan_csv(ids, result, &mut out)?
         }
         (OutputFormat::Csv, hs::ReportDetail::Repeats) => report.write_repeats_csv(&mut out, tz)?,
+        (OutputFormat::Csv, hs::ReportDetail::Emerging { result }) => {
+            hs::write_emerging_csv(result, &mut out)?
+        }
     }
     writeln!(out)?;
     if let Some(path) = &args.work_list {
@@ -429,6 +441,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
             result.labels.iter().filter(|&&l| l < 0).count()
         ),
         hs::ReportDetail::Repeats => format!("{} repeat addresses", report.areas.len()),
+        hs::ReportDetail::Emerging { result } => hs::emerging_summary(result),
     };
     eprintln!(
         "hotspot: {} {} requests of {}: {what}; {}",

@@ -76,8 +76,8 @@ pub(super) fn area_method(params: &Params) -> Result<Method, ApiError> {
         })
 }
 
-/// A report; `Ok(None)` when too few requests match (not an error for a map: the layer is
-/// empty and says why).
+/// A report; `Ok(Err(notice))` when too few requests match or the window holds too few
+/// steps (not an error for a map: the layer is empty and says why).
 pub(super) fn report(
     state: &ServerState,
     snapshot: &IndexSnapshot,
@@ -86,6 +86,9 @@ pub(super) fn report(
     match compute_report(snapshot, query, state.city.study_area.as_deref()) {
         Ok(r) => Ok(Ok(r)),
         Err(e @ HotspotError::TooFew { .. }) => Ok(Err(e.to_string())),
+        Err(HotspotError::Analysis(crate::analysis::AnalysisError::NotEnoughData(why))) => {
+            Ok(Err(why))
+        }
         Err(e) => Err(e.into()),
     }
 }

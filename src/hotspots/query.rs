@@ -114,6 +114,19 @@ pub fn select(
 }
 
 impl Selected {
+    /// The requested time of every selected request (unix seconds), in selection order.
+    pub fn times(&self, snapshot: &IndexSnapshot) -> Vec<Option<i64>> {
+        let types: Vec<Option<&TypeIndex>> =
+            self.codes.iter().map(|c| snapshot.of_type(c)).collect();
+        self.refs
+            .iter()
+            .map(|r| {
+                let t = types.get(r.code as usize).copied().flatten()?;
+                t.requests().get(r.index as usize)?.requested
+            })
+            .collect()
+    }
+
     /// The selected requests' ids; `snapshot` must be the one the selection was made from.
     pub fn ids(&self, snapshot: &IndexSnapshot) -> Vec<Arc<str>> {
         let types: Vec<Option<&TypeIndex>> =
@@ -159,6 +172,6 @@ pub fn exact_cells(
 pub fn minimum_requests(method: Method) -> usize {
     match method {
         Method::Repeats => 1,
-        Method::Gistar | Method::Dbscan => MIN_REQUESTS,
+        Method::Gistar | Method::Dbscan | Method::Emerging => MIN_REQUESTS,
     }
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::report::{Area, AreaDetail, HotspotReport, ReportDetail, WORK_LIST_COLUMNS};
 use super::HotspotError;
+use crate::analysis::emerging::{Category, EmergingLocation, EmergingResult};
 use crate::analysis::{DbscanResult, GiStarResult, Region};
 use crate::methods::Method;
 use crate::time::local_time;
@@ -44,6 +45,15 @@ impl HotspotReport {
                 features.push(f);
             }
             features.extend(cells);
+        }
+        if let ReportDetail::Emerging { result } = &self.detail {
+            features.extend(
+                result
+                    .locations
+                    .iter()
+                    .filter(|l| l.category != Category::None)
+                    .map(|l| emerging_feature(result, l, self.parameters.tz)),
+            );
         }
         let mut fc = collection(features);
         let mut members = JsonObject::new();
@@ -171,6 +181,16 @@ fn area_feature(a: &Area, tz: chrono_tz::Tz) -> geojson::Feature {
             m.insert("cells".into(), json!(cells));
             m.insert("max_abs_z".into(), json!(round(*max_abs_z)));
         }
+        AreaDetail::Emerging {
+            cells,
+            max_abs_z,
+            category,
+        } => {
+            m.insert("cells".into(), json!(cells));
+            m.insert("max_abs_z".into(), json!(round(*max_abs_z)));
+            m.insert("category".into(), json!(category.as_str()));
+            m.insert("category_code".into(), json!(category_code(*category)));
+        }
         AreaDetail::Cluster {
             cluster,
             core_count,
@@ -214,6 +234,96 @@ pub fn write_gistar_csv(result: &GiStarResult, out: &mut dyn Write) -> Result<()
     }
     w.flush()?;
     Ok(())
+}
+
+/// `h3,category,trend_tau,trend_p,hot_steps,cold_steps,final_z`, one row per location.
+pub fn write_emerging_csv(
+    result: &EmergingResult,
+    out: &mut dyn Write,
+) -> Result<(), HotspotError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(Method::Emerging.spec().columns)
+        .map_err(csv_io)?;
+    for l in &result.locations {
+        w.write_record([
+            l.cell.to_string(),
+            l.category.as_str().to_string(),
+            format!("{:.6}", l.trend.tau),
+            format!("{:.6e}", l.trend.p),
+            l.hot_steps().to_string(),
+            l.cold_steps().to_string(),
+            format!("{:.6}", l.z.last().copied().unwrap_or(0.0)),
+        ])
+        .map_err(csv_io)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// One line on a cube: locations, steps and how many of each category there are.
+pub fn emerging_summary(result: &EmergingResult) -> String {
+    let mut counts: Vec<(Category, usize)> = Category::ALL
+        .iter()
+        .map(|&c| {
+            (
+                c,
+                result.locations.iter().filter(|l| l.category == c).count(),
+            )
+        })
+        .filter(|&(c, n)| n > 0 && c != Category::None)
+        .collect();
+    counts.sort_by_key(|&(c, _)| c);
+    let listed: Vec<String> = counts
+        .iter()
+        .map(|(c, n)| format!("{n} {}", c.as_str().replace('_', " ")))
+        .collect();
+    format!(
+        "{} cells x {} steps of {} days; {}",
+        result.locations.len(),
+        result.steps,
+        result.step_days,
+        if listed.is_empty() {
+            "no emerging pattern".to_string()
+        } else {
+            listed.join(", ")
+        }
+    )
+}
+
+/// A location of the cube (kind `location`): its category (and its position in the legend,
+/// `category_code`), trend, and counts, z and hot/cold per step with each step's end.
+fn emerging_feature(result: &EmergingResult, l: &EmergingLocation, tz: chrono_tz::Tz) -> Feature {
+    let code = category_code(l.category);
+    let ends: Vec<Option<String>> = (0..result.steps)
+        .map(|i| local_time(Some(result.step_start(i + 1)), tz))
+        .collect();
+    feature(
+        format!("location-{}", l.cell),
+        GeometryValue::MultiPolygon {
+            coordinates: vec![vec![cell_ring(l.cell)]],
+        },
+        json!({
+            "kind": "location",
+            "h3": l.cell.to_string(),
+            "category": l.category.as_str(),
+            "category_code": code,
+            "count": l.counts.iter().map(|&c| u64::from(c)).sum::<u64>(),
+            "hot_steps": l.hot_steps(),
+            "cold_steps": l.cold_steps(),
+            "trend_tau": round(l.trend.tau),
+            "trend_p": l.trend.p,
+            "final_z": round(l.z.last().copied().unwrap_or(0.0)),
+            "step_ends": ends,
+            "counts": l.counts,
+            "z": l.z.iter().map(|&z| (z * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+            "bins": l.bins,
+        }),
+    )
+}
+
+/// A category's position in [`Category::ALL`] (the legend's `category_code`).
+fn category_code(c: Category) -> usize {
+    Category::ALL.iter().position(|&x| x == c).unwrap_or(16)
 }
 
 /// `service_request_id,cluster`, one row per request: `ids` labelled by `result` (same

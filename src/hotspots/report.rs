@@ -8,9 +8,10 @@ use serde_json::json;
 use super::query::{exact_cells, minimum_requests, select, HotspotQuery};
 use super::summary::Members;
 use super::HotspotError;
+use crate::analysis::emerging::{emerging_hotspots, Category, EmergingParams, EmergingResult};
 use crate::analysis::{
-    auto_resolution, count_cells, dbscan, gistar_from_counts, hot_cold_regions, DbscanParams,
-    DbscanResult, GiStarParams, GiStarResult, Region, RegionKind, SlaSummary,
+    auto_resolution, count_cells, dbscan, gistar_from_counts, hot_cold_regions, CellStat,
+    DbscanParams, DbscanResult, GiStarParams, GiStarResult, Region, RegionKind, SlaSummary,
 };
 use crate::index::IndexSnapshot;
 use crate::methods::Method;
@@ -59,6 +60,10 @@ pub struct Parameters {
     pub eps_m: Option<f64>,
     pub min_points: Option<usize>,
     pub min_requests: Option<usize>,
+    /// Emerging hot spots: days per step, time lag and number of steps used.
+    pub step_days: Option<u32>,
+    pub lag: Option<u32>,
+    pub steps: Option<u32>,
 }
 
 impl Parameters {
@@ -86,6 +91,9 @@ impl Parameters {
         put("eps_m", json!(self.eps_m));
         put("min_points", json!(self.min_points));
         put("min_requests", json!(self.min_requests));
+        put("step_days", json!(self.step_days));
+        put("lag", json!(self.lag));
+        put("steps", json!(self.steps));
         o
     }
 
@@ -109,6 +117,9 @@ impl Parameters {
         }
         if let Some(m) = self.min_requests {
             parts.push(format!("min requests {m}"));
+        }
+        if let (Some(n), Some(d), Some(l)) = (self.steps, self.step_days, self.lag) {
+            parts.push(format!("{n} steps of {d} days, lag {l}"));
         }
         parts.push(format!(
             "SLA as of {}",
@@ -153,6 +164,13 @@ pub enum AreaDetail {
         core_count: usize,
         /// Geodesic area of the buffered hull, hectares.
         area_ha: f64,
+    },
+    /// A region of cells hot in the final step of an emerging hot-spot cube.
+    Emerging {
+        cells: usize,
+        max_abs_z: f64,
+        /// The most urgent category among its cells (new, consecutive, intensifying, ...).
+        category: Category,
     },
     Repeat {
         /// Place key ([`crate::analysis::repeats::PlaceKey::key`]).
@@ -224,6 +242,10 @@ pub enum ReportDetail {
         ids: Vec<Arc<str>>,
     },
     Repeats,
+    Emerging {
+        /// Every location of the cube with its series, trend and category.
+        result: EmergingResult,
+    },
 }
 
 /// The answer to a [`HotspotQuery`].
@@ -265,6 +287,9 @@ pub fn compute_report(
         eps_m: None,
         min_points: None,
         min_requests: None,
+        step_days: None,
+        lag: None,
+        steps: None,
     };
     let ctx = Members::new(snapshot, &sel, as_of);
     match query.method {
@@ -318,6 +343,50 @@ pub fn compute_report(
                 },
             })
         }
+        Method::Emerging => {
+            let o = &query.options;
+            let (resolution, rule) = match o.res {
+                Some(r) => (r, "given"),
+                None => (auto_resolution(sel.cells.iter().copied()), "auto"),
+            };
+            let params = EmergingParams {
+                resolution,
+                k: o.k,
+                lag: o.lag_or_default(),
+                step_days: o.step_days_or_default(),
+                steps: o.steps,
+                start: query.selection.start,
+                end: query.selection.end,
+                study_area,
+            };
+            let res = GiStarParams {
+                resolution,
+                k: o.k,
+                fdr: true,
+                study_area,
+            }
+            .validate()?;
+            let cells = exact_cells(snapshot, &sel, res);
+            let events: Vec<(h3o::CellIndex, i64)> = cells
+                .iter()
+                .zip(sel.times(snapshot))
+                .filter_map(|(&c, t)| Some((c, t?)))
+                .collect();
+            let result = emerging_hotspots(&events, &params)?;
+            parameters.resolution = Some(resolution);
+            parameters.resolution_rule = Some(rule);
+            parameters.k = Some(o.k);
+            parameters.step_days = Some(params.step_days);
+            parameters.lag = Some(params.lag);
+            parameters.steps = Some(result.steps);
+            let regions = final_step_regions(&result)?;
+            let areas = emerging_first(ctx.region_areas(&regions, &cells)?, &regions, &result);
+            Ok(HotspotReport {
+                parameters,
+                areas,
+                detail: ReportDetail::Emerging { result },
+            })
+        }
         Method::Repeats => {
             let min = query.options.min_requests_or_default();
             parameters.min_requests = Some(min);
@@ -329,4 +398,59 @@ pub fn compute_report(
             })
         }
     }
+}
+
+/// Connected locations that are hot in the cube's final step.
+fn final_step_regions(result: &EmergingResult) -> Result<Vec<Region>, HotspotError> {
+    let stats: Vec<CellStat> = result
+        .locations
+        .iter()
+        .map(|l| CellStat {
+            cell: l.cell,
+            count: l.counts.iter().map(|&c| u64::from(c)).sum(),
+            z: l.z.last().copied().unwrap_or(0.0),
+            p: l.p.last().copied().unwrap_or(1.0),
+            bin: if l.bins.last() == Some(&1) { 2 } else { 0 },
+            neighbours: 0,
+        })
+        .collect();
+    Ok(hot_cold_regions(&stats)?
+        .into_iter()
+        .filter(|r| r.kind == RegionKind::Hot)
+        .collect())
+}
+
+/// Areas holding a new or intensifying hot spot first (each group in SLA priority order),
+/// renumbered; their priority reason says so.
+fn emerging_first(mut areas: Vec<Area>, regions: &[Region], result: &EmergingResult) -> Vec<Area> {
+    let category: std::collections::HashMap<h3o::CellIndex, Category> = result
+        .locations
+        .iter()
+        .map(|l| (l.cell, l.category))
+        .collect();
+    let urgent = |a: &Area| -> Option<Category> {
+        let i: usize =
+            a.id.strip_prefix('H')?
+                .parse::<usize>()
+                .ok()?
+                .checked_sub(1)?;
+        let cells = &regions.get(i)?.cells;
+        [Category::NewHot, Category::IntensifyingHot]
+            .into_iter()
+            .find(|c| cells.iter().any(|cell| category.get(cell) == Some(c)))
+    };
+    for a in &mut areas {
+        if let Some(c) = urgent(a) {
+            let words = match c {
+                Category::NewHot => "new hot spot",
+                _ => "intensifying hot spot",
+            };
+            a.priority_reason = format!("{words}; {}", a.priority_reason);
+        }
+    }
+    areas.sort_by_key(|a| urgent(a).is_none());
+    for (i, a) in areas.iter_mut().enumerate() {
+        a.rank = i + 1;
+    }
+    areas
 }

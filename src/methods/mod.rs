@@ -31,6 +31,8 @@ pub enum Method {
     Dbscan,
     /// Places (normalized addresses) with repeated requests.
     Repeats,
+    /// Emerging hot spots: Gi* on a space-time cube, trends and categories.
+    Emerging,
 }
 
 impl Method {
@@ -224,6 +226,36 @@ pub const MIN_REQUESTS: ParamSpec = ParamSpec {
     min: 2.0,
     max: 1_000.0,
 };
+/// Emerging hot spots: the length of a time step.
+pub const STEP_DAYS: ParamSpec = ParamSpec {
+    name: "step_days",
+    label: "Days per step",
+    help: "Length of a time step of the space-time cube, in days",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Number(7.0),
+    min: 1.0,
+    max: 365.0,
+};
+/// Emerging hot spots: the time lag.
+pub const LAG: ParamSpec = ParamSpec {
+    name: "lag",
+    label: "Time lag (steps)",
+    help: "Earlier steps counted as neighbours of a step (0: the step alone)",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Number(1.0),
+    min: 0.0,
+    max: 52.0,
+};
+/// Emerging hot spots: the number of steps.
+pub const STEPS: ParamSpec = ParamSpec {
+    name: "steps",
+    label: "Steps",
+    help: "Number of time steps ending at the window's end (at least 10)",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Auto("as many whole steps as the window holds"),
+    min: 10.0,
+    max: 1_000.0,
+};
 /// Hex bins: the H3 resolution.
 pub const HEX_RES: ParamSpec = ParamSpec {
     name: "res",
@@ -253,6 +285,27 @@ const GISTAR_CLASSES: &[LegendClass] = &[
     class(-1, "Cold spot, 90% confidence", "#e0f3f8"),
     class(-2, "Cold spot, 95% confidence", "#91bfdb"),
     class(-3, "Cold spot, 99% confidence", "#4575b4"),
+];
+
+/// Emerging hot-spot categories, in [`crate::analysis::emerging::Category::ALL`] order (the
+/// `category_code` property).
+const EMERGING_CLASSES: &[LegendClass] = &[
+    class(0, "New hot spot", "#ff0000"),
+    class(1, "Consecutive hot spot", "#e34a33"),
+    class(2, "Intensifying hot spot", "#b30000"),
+    class(3, "Persistent hot spot", "#fc8d59"),
+    class(4, "Diminishing hot spot", "#fdbb84"),
+    class(5, "Sporadic hot spot", "#fdd49e"),
+    class(6, "Oscillating hot spot", "#fee8c8"),
+    class(7, "Historical hot spot (over)", "#d9b38c"),
+    class(8, "New cold spot", "#0000ff"),
+    class(9, "Consecutive cold spot", "#3182bd"),
+    class(10, "Intensifying cold spot", "#08519c"),
+    class(11, "Persistent cold spot", "#6baed6"),
+    class(12, "Diminishing cold spot", "#9ecae1"),
+    class(13, "Sporadic cold spot", "#c6dbef"),
+    class(14, "Oscillating cold spot", "#deebf7"),
+    class(15, "Historical cold spot", "#a6bddb"),
 ];
 
 const fn class(value: i64, label: &'static str, color: &'static str) -> LegendClass {
@@ -314,6 +367,37 @@ pub const METHODS: &[MethodSpec] = &[
             note: None,
         },
         columns: &["service_request_id", "cluster"],
+    },
+    MethodSpec {
+        id: "emerging",
+        aliases: &["emerging_hotspots", "space_time"],
+        label: "Emerging hot spots",
+        description: "Gi* on a space-time cube of H3 cells and weekly steps, with a Mann-Kendall \
+                      trend per cell: new, intensifying, persistent, diminishing and historical \
+                      hot spots; areas hot in the final step ranked, new and \
+                      intensifying first, then by SLA priority",
+        analysis: Some(Method::Emerging),
+        layer: "hotspots.geojson",
+        layer_query: &[("method", "emerging")],
+        ranks: Some("hot spots in the final step (new and intensifying first)"),
+        work_list: true,
+        params: &[RES, K, STEP_DAYS, LAG, STEPS],
+        legend: Legend {
+            title: "Emerging hot spots",
+            property: Some("category_code"),
+            classes: EMERGING_CLASSES,
+            ramp: &[],
+            note: Some("Cells with no trend or pattern are not drawn."),
+        },
+        columns: &[
+            "h3",
+            "category",
+            "trend_tau",
+            "trend_p",
+            "hot_steps",
+            "cold_steps",
+            "final_z",
+        ],
     },
     MethodSpec {
         id: "hexbins",
@@ -497,7 +581,10 @@ mod tests {
         }
         assert_eq!("Gi*".parse::<Method>(), Ok(Method::Gistar));
         let err = "hexbins".parse::<Method>().unwrap_err();
-        assert!(err.reason.contains("gistar, dbscan, repeats"), "{err}");
+        assert!(
+            err.reason.contains("gistar, dbscan, emerging, repeats"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -509,10 +596,15 @@ mod tests {
             .iter()
             .map(|m| m["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["gistar", "dbscan", "hexbins", "points", "repeats"]);
+        assert_eq!(
+            ids,
+            ["gistar", "dbscan", "emerging", "hexbins", "points", "repeats"]
+        );
         assert_eq!(ad[0]["parameters"][0]["rule"], RES_RULE);
-        assert_eq!(ad[2]["parameters"][0]["default"], 9);
-        assert_eq!(ad[3]["parameters"][0]["max"], 10_000);
+        assert_eq!(ad[3]["parameters"][0]["default"], 9);
+        assert_eq!(ad[4]["parameters"][0]["max"], 10_000);
         assert_eq!(ad[0]["legend"]["classes"].as_array().unwrap().len(), 7);
+        assert_eq!(ad[2]["legend"]["classes"].as_array().unwrap().len(), 16);
+        assert_eq!(ad[2]["parameters"][2]["name"], "step_days");
     }
 }

@@ -4,8 +4,8 @@
 //! for the CLI, HTTP and library callers.
 
 use super::{
-    Method, ParamDefault, ParamError, ParamKind, ParamSpec, EPS_M, FDR, K, MIN_POINTS,
-    MIN_REQUESTS, RES,
+    Method, ParamDefault, ParamError, ParamKind, ParamSpec, EPS_M, FDR, K, LAG, MIN_POINTS,
+    MIN_REQUESTS, RES, STEPS, STEP_DAYS,
 };
 
 impl ParamSpec {
@@ -99,6 +99,12 @@ pub struct MethodOptions {
     pub min_points: Option<usize>,
     /// Repeats: requests a place needs (`None`: the default).
     pub min_requests: Option<usize>,
+    /// Emerging hot spots: days per step (`None`: the default).
+    pub step_days: Option<u32>,
+    /// Emerging hot spots: time lag in steps (`None`: the default).
+    pub lag: Option<u32>,
+    /// Emerging hot spots: number of steps (`None`: as many as the window holds).
+    pub steps: Option<u32>,
 }
 
 impl Default for MethodOptions {
@@ -112,6 +118,9 @@ impl Default for MethodOptions {
             eps_m: None,
             min_points: None,
             min_requests: None,
+            step_days: None,
+            lag: None,
+            steps: None,
         }
     }
 }
@@ -149,6 +158,15 @@ impl MethodOptions {
         if let Some(t) = given(&MIN_REQUESTS) {
             o.min_requests = Some(MIN_REQUESTS.integer(t)? as usize);
         }
+        if let Some(t) = given(&STEP_DAYS) {
+            o.step_days = Some(STEP_DAYS.integer(t)? as u32);
+        }
+        if let Some(t) = given(&LAG) {
+            o.lag = Some(LAG.integer(t)? as u32);
+        }
+        if let Some(t) = given(&STEPS) {
+            o.steps = Some(STEPS.integer(t)? as u32);
+        }
         Ok(o)
     }
 
@@ -167,6 +185,15 @@ impl MethodOptions {
         if let Some(m) = self.min_requests {
             MIN_REQUESTS.check(m as f64)?;
         }
+        for (spec, value) in [
+            (&STEP_DAYS, self.step_days),
+            (&LAG, self.lag),
+            (&STEPS, self.steps),
+        ] {
+            if let Some(v) = value {
+                spec.check(f64::from(v))?;
+            }
+        }
         Ok(())
     }
 
@@ -180,6 +207,18 @@ impl MethodOptions {
     pub fn min_points_or_default(&self) -> usize {
         self.min_points
             .unwrap_or_else(|| MIN_POINTS.default_number().expect("numeric default") as usize)
+    }
+
+    /// The step length in force (days).
+    pub fn step_days_or_default(&self) -> u32 {
+        self.step_days
+            .unwrap_or_else(|| STEP_DAYS.default_number().expect("numeric default") as u32)
+    }
+
+    /// The time lag in force (steps).
+    pub fn lag_or_default(&self) -> u32 {
+        self.lag
+            .unwrap_or_else(|| LAG.default_number().expect("numeric default") as u32)
     }
 
     /// The repeats threshold in force.

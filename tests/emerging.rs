@@ -1,0 +1,203 @@
+//! Emerging hot spots end to end: a planted new hot spot and an intensifying one are found by
+//! `hotspot hotspots --method emerging` (CSV and GeoJSON) and by `hotspots.geojson`; a window
+//! too short for ten steps, and bad parameters, are refused with what to change.
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{json, Value};
+
+use common::{run_hotspot, test_config};
+
+/// The final step ends here (the newest request).
+fn end() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 30, 12, 0, 0).unwrap()
+}
+
+/// Places: (lat, lon) in Chicago.
+const NEW: (f64, f64) = (41.8800, -87.6300);
+const GROWING: (f64, f64) = (41.9200, -87.7000);
+
+fn request(id: usize, at: chrono::DateTime<Utc>, (lat, lon): (f64, f64)) -> Value {
+    json!({
+        "service_request_id": format!("P-{id:05}"),
+        "service_code": "pothole",
+        "status": "open",
+        "requested_datetime": at.to_rfc3339(),
+        "lat": lat,
+        "long": lon,
+    })
+}
+
+/// 20 weeks of potholes: thin background over the city, a place that grows week by week,
+/// and a burst at another place in the final week only.
+fn planted() -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut id = 0;
+    let mut push = |at, place| {
+        rows.push(request(id, at, place));
+        id += 1;
+    };
+    for week in 0..20i64 {
+        let at = end() - Duration::weeks(week) - Duration::hours(1);
+        for i in 0..60 {
+            // a deterministic scatter over about 25 km x 20 km
+            let lat = 41.70 + ((i * 37 + week * 11) % 60) as f64 * 0.004;
+            let lon = -87.85 + ((i * 53 + week * 7) % 60) as f64 * 0.005;
+            push(at, (lat, lon));
+        }
+        for _ in 0..10 + (20 - week) * 2 {
+            push(at, GROWING);
+        }
+    }
+    for _ in 0..25 {
+        push(end() - Duration::hours(2), NEW);
+    }
+    // the newest and the oldest request: the window holds exactly 20 weekly steps
+    push(end(), (41.80, -87.70));
+    push(end() - Duration::weeks(20), (41.80, -87.70));
+    rows
+}
+
+fn import(dir: &std::path::Path) -> (String, String) {
+    let config = test_config(dir);
+    let file = dir.join("potholes.json");
+    std::fs::write(&file, serde_json::to_vec(&planted()).unwrap()).unwrap();
+    let data = dir.to_str().unwrap().to_string();
+    let config = config.to_str().unwrap().to_string();
+    let (ok, _, err) = run_hotspot(&[
+        "import",
+        file.to_str().unwrap(),
+        "--config",
+        &config,
+        "--data",
+        &data,
+    ]);
+    assert!(ok, "{err}");
+    (data, config)
+}
+
+fn cell_of((lat, lon): (f64, f64), res: u8) -> String {
+    h3o::LatLng::new(lat, lon)
+        .unwrap()
+        .to_cell(h3o::Resolution::try_from(res).unwrap())
+        .to_string()
+}
+
+#[test]
+fn cli_finds_the_planted_new_and_intensifying_hot_spots() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = import(dir.path());
+    let base = [
+        "hotspots", "--data", &data, "--config", &config, "--method", "emerging", "--res", "8",
+    ];
+    let (ok, csv, err) = run_hotspot(&[&base[..], &["--format", "csv"]].concat());
+    assert!(ok, "{err}");
+    assert!(err.contains("20 steps of 7 days, lag 1"), "{err}");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("h3,category,trend_tau,trend_p,hot_steps,cold_steps,final_z")
+    );
+    let category = |place| {
+        let cell = cell_of(place, 8);
+        csv.lines()
+            .find(|l| l.starts_with(&cell))
+            .unwrap_or_else(|| panic!("{cell} not in the CSV"))
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(category(NEW), "new_hot");
+    assert_eq!(category(GROWING), "intensifying_hot");
+
+    let (ok, geojson, err) = run_hotspot(&base);
+    assert!(ok, "{err}");
+    let fc: Value = serde_json::from_str(&geojson).unwrap();
+    assert_eq!(fc["parameters"]["steps"], 20);
+    let features = fc["features"].as_array().unwrap();
+    // the ranked areas come first: the new and the intensifying hot spots lead the list
+    let reasons: Vec<&str> = features
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "hot_region")
+        .map(|f| f["properties"]["priority_reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.len() >= 2, "{reasons:?}");
+    let urgent = |r: &&str| r.starts_with("new hot spot") || r.starts_with("intensifying hot spot");
+    let first_other = reasons
+        .iter()
+        .position(|r| !urgent(r))
+        .unwrap_or(reasons.len());
+    assert!(first_other >= 2, "new and intensifying first: {reasons:?}");
+    assert!(
+        reasons[first_other..].iter().all(|r| !urgent(r)),
+        "{reasons:?}"
+    );
+    let location = features
+        .iter()
+        .find(|f| f["properties"]["h3"] == cell_of(NEW, 8))
+        .expect("the new hot spot's cell");
+    let p = &location["properties"];
+    assert_eq!(p["kind"], "location");
+    assert_eq!(p["category"], "new_hot");
+    assert_eq!(p["category_code"], 0);
+    assert_eq!(p["counts"].as_array().unwrap().len(), 20);
+    assert!(p["counts"][19].as_u64().unwrap() >= 25, "{p}");
+    assert_eq!(p["bins"][19], 1);
+    assert_eq!(p["step_ends"].as_array().unwrap().len(), 20);
+}
+
+#[test]
+fn too_short_a_window_and_bad_parameters_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = import(dir.path());
+    let base = [
+        "hotspots", "--data", &data, "--config", &config, "--method", "emerging",
+    ];
+    let (ok, _, err) = run_hotspot(&[&base[..], &["--start", "2026-09-01"]].concat());
+    assert!(!ok);
+    assert!(
+        err.contains("at least 10 steps") && err.contains("step_days"),
+        "{err}"
+    );
+    let (ok, _, err) = run_hotspot(&[&base[..], &["--step-days", "0"]].concat());
+    assert!(!ok);
+    assert!(err.contains("step_days (--step-days)"), "{err}");
+    let (ok, _, err) = run_hotspot(&[&base[..], &["--steps", "5"]].concat());
+    assert!(!ok);
+    assert!(err.contains("steps (--steps)"), "{err}");
+}
+
+#[tokio::test]
+async fn the_layer_serves_emerging_hot_spots() {
+    let dir = tempfile::tempdir().unwrap();
+    import(dir.path());
+    let server = common::start(dir.path()).await;
+    let get = |q: &str| reqwest::get(server.url(&format!("/api/v1/hotspots.geojson?{q}")));
+    let response = get("method=emerging&type=pothole&res=8&start=2026-06-12")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let fc: Value = response.json().await.unwrap();
+    assert_eq!(fc["parameters"]["method"], "emerging");
+    assert!(fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["properties"]["category"] == "intensifying_hot"));
+    let response = get("method=emerging&step_days=0").await.unwrap();
+    assert_eq!(response.status(), 400);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("step_days"), "{body}");
+    // a window too short for ten steps gives an empty layer that says why (as too few
+    // requests do): the map shows the notice
+    let response = get("method=emerging&start=2026-10-01&end=2026-10-30")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let fc: Value = response.json().await.unwrap();
+    assert_eq!(fc["features"].as_array().unwrap().len(), 0);
+    let notice = fc["notice"].as_str().unwrap();
+    assert!(notice.contains("at least 10 steps"), "{notice}");
+}

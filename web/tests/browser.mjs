@@ -257,6 +257,38 @@ async function run(page, origin) {
     JSON.stringify(repOff.slice(0, 5)));
   await page.screenshot({ path: join(shots, "repeats.png") });
 
+  // 5b. Emerging hot spots: categorized cells in the published colours, a popup with the
+  // cell's requests per step as a chart.
+  n = await refreshed(page);
+  await page.selectOption("#method", "emerging");
+  await settled(page, n);
+  check(await rendered(page, "locations-fill") > 0, "emerging hot-spot cells are drawn");
+  const emerging = method.emerging.legend;
+  const emColors = await renderedColors(page, "locations-fill", emerging.property);
+  const emOff = emColors.filter(([n, color]) => color !== legendClass(emerging, n).color.toLowerCase());
+  check(emColors.length > 0 && emOff.length === 0, "emerging cells are painted in the colour of their category",
+    JSON.stringify(emOff.slice(0, 5)));
+  const cellPoint = await page.evaluate(() => {
+    const map = window.hotspot.map;
+    const [f] = map.queryRenderedFeatures({ layers: ["locations-fill"] });
+    const ring = f.geometry.type === "MultiPolygon" ? f.geometry.coordinates[0][0] : f.geometry.coordinates[0];
+    const lon = ring.slice(0, -1).reduce((a, c) => a + c[0], 0) / (ring.length - 1);
+    const lat = ring.slice(0, -1).reduce((a, c) => a + c[1], 0) / (ring.length - 1);
+    const p = map.project([lon, lat]);
+    const box = map.getCanvas().getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y };
+  });
+  await page.mouse.click(cellPoint.x, cellPoint.y);
+  await page.waitForTimeout(500);
+  const emPopup = await page.evaluate(() => {
+    const popup = document.querySelector(".maplibregl-popup");
+    return { title: popup?.querySelector("h4")?.textContent ?? "", bars: popup?.querySelectorAll(".step-chart rect").length ?? 0 };
+  });
+  check(emerging.classes.some((c) => c.label === emPopup.title) && emPopup.bars >= 10,
+    "an emerging cell's popup names its category and charts its requests per step", JSON.stringify(emPopup));
+  await page.screenshot({ path: join(shots, "emerging.png") });
+  await page.evaluate(() => document.querySelector(".maplibregl-popup-close-button")?.click());
+
   // 6. A request posted through Open311 appears after a refresh.
   const extent = await page.evaluate(() => window.hotspot.catalog.city.extent);
   const lon = (extent[0] + extent[2]) / 2 + 0.0021;

@@ -508,7 +508,7 @@ async function start() {
   page.map = createMap($("map"), city, page.state.view);
   await new Promise((resolve) => page.map.on("load", resolve));
   addLayers(page.map, { ramp: densityRamp(), points: pointsRow()?.legend, pointsTiles: pointsTilesUrl(page.state) });
-  bindPopups(page.map, [...POINT_LAYERS, "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "hex-fill", "districts-fill"],
+  bindPopups(page.map, [...POINT_LAYERS, "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "locations-fill", "hex-fill", "districts-fill"],
     typeName, () => methodRow()?.legend, (element) => {
       const slot = element.querySelector(".lifecycle[data-request-id]");
       if (slot) fillLifecycle(slot, slot.dataset.requestId, () => refresh({ live: true }));

@@ -45,6 +45,7 @@ export function createMap(container, city, view) {
 export const KIND_LAYERS = {
   hexagon: ["hex-fill"],
   cell: ["cells-fill"],
+  location: ["locations-fill"],
   cluster: ["clusters-fill", "clusters-line"],
   hot_region: ["regions-line"],
   cold_region: ["regions-line"],
@@ -100,6 +101,12 @@ export function addLayers(map, { ramp, points, pointsTiles }) {
     layout: hidden,
     // Cells that are not significant (bin 0) stay faint.
     paint: { "fill-color": NONE, "fill-opacity": ["case", ["==", ["get", "bin"], 0], 0.25, 0.8] },
+  });
+  map.addLayer({
+    // Cells of a space-time analysis: one per location with a category.
+    id: "locations-fill", type: "fill", source: "analysis", filter: ["==", ["get", "kind"], "location"],
+    layout: hidden,
+    paint: { "fill-color": NONE, "fill-opacity": 0.75, "fill-outline-color": "rgba(0,0,0,0.2)" },
   });
   map.addLayer({
     id: "clusters-fill", type: "fill", source: "analysis", filter: ["==", ["get", "kind"], "cluster"],
@@ -249,7 +256,10 @@ export function showMethod(map, legend, data) {
     map.setLayoutProperty(id, "visibility", visible.has(id) ? "visible" : "none");
     if (!visible.has(id)) continue;
     const type = map.getLayer(id).type;
-    if (id === "regions-line") {
+    if (id === "regions-line" && legend?.property === "category_code") {
+      // emerging hot spots: each region in its most urgent category's colour
+      map.setPaintProperty(id, "line-color", color);
+    } else if (id === "regions-line") {
       const [cold, hot] = [valued[0]?.color ?? single, valued.at(-1)?.color ?? single];
       map.setPaintProperty(id, "line-color", ["case", ["==", ["get", "kind"], "cold_region"], darker(cold, 0.5), darker(hot, 0.5)]);
     } else if (type === "line") {

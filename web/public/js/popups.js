@@ -44,6 +44,15 @@ export function popupHtml(layerId, p, typeName, legend) {
         ["Neighbours", p.neighbours],
         ["H3 cell", p.h3],
       ])}</div>`;
+    case "locations-fill":
+      return `<div class="popup"><h4>${esc(legendClass(legend, p)?.label || "Cell")}</h4>${stepChart(p)}${table([
+        ["Requests", p.count],
+        ["Hot steps", `${p.hot_steps} of ${list(p.counts).length}`],
+        ["Cold steps", `${p.cold_steps} of ${list(p.counts).length}`],
+        ["Trend", trendWords(p)],
+        ["Gi* z now", fixed(p.final_z)],
+        ["H3 cell", p.h3],
+      ])}</div>`;
     case "hex-fill":
       return `<div class="popup"><h4>${esc(p.count)} requests</h4>${table([
         ["Open", p.open],
@@ -80,6 +89,46 @@ export function popupHtml(layerId, p, typeName, legend) {
     default:
       return null;
   }
+}
+
+/** An array property (MapLibre hands nested values over as JSON text). */
+function list(value) {
+  if (Array.isArray(value)) return value;
+  try {
+    return JSON.parse(value ?? "[]");
+  } catch {
+    return [];
+  }
+}
+
+/** "rising (τ 0.62)", "falling (τ −0.40)" or "no clear trend", from Mann–Kendall. */
+export function trendWords(p) {
+  const tau = Number(p.trend_tau);
+  if (!(Number(p.trend_p) <= 0.05) || !Number.isFinite(tau) || tau === 0) return "no clear trend";
+  return `${tau > 0 ? "rising" : "falling"} (τ ${tau.toFixed(2)})`;
+}
+
+/**
+ * A small bar chart of a location's requests per step, oldest to newest: hot steps red,
+ * cold steps blue, the others grey; each bar's tooltip gives its step's end, count and z.
+ */
+export function stepChart(p) {
+  const counts = list(p.counts).map(Number);
+  if (!counts.length) return "";
+  const bins = list(p.bins), z = list(p.z), ends = list(p.step_ends);
+  const width = 260, height = 48, gap = 1;
+  const bar = width / counts.length;
+  const max = Math.max(1, ...counts);
+  const bars = counts
+    .map((c, i) => {
+      const h = Math.max(1, (c / max) * (height - 2));
+      const kind = bins[i] > 0 ? "hot" : bins[i] < 0 ? "cold" : "plain";
+      const tip = `${date(ends[i])}: ${c} requests, z ${fixed(Number(z[i]))}`;
+      return `<rect x="${(i * bar).toFixed(1)}" y="${(height - h).toFixed(1)}" width="${Math.max(1, bar - gap).toFixed(1)}" height="${h.toFixed(1)}" class="bar-${kind}"><title>${esc(tip)}</title></rect>`;
+    })
+    .join("");
+  const label = `Requests per step, oldest to newest; hot steps red, cold steps blue (${counts.length} steps)`;
+  return `<svg class="step-chart" role="img" aria-label="${esc(label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${bars}</svg><p class="hint">${esc(label)}</p>`;
 }
 
 function recordLink(id) {

@@ -141,7 +141,7 @@ impl Attribute {
         if self.description.trim().is_empty() {
             return Some(format!("attribute {code:?}: description is empty"));
         }
-        if self.datatype.is_list() != !self.values.is_empty() {
+        if self.datatype.is_list() == self.values.is_empty() {
             return Some(format!(
                 "attribute {code:?}: values are given exactly for singlevaluelist and multivaluelist"
             ));

@@ -357,7 +357,8 @@ impl City {
         let mut new = Vec::new();
         for action in demo.step(step, &open) {
             match action {
-                Action::Open(mut request) => {
+                Action::Open(request) => {
+                    let mut request = *request;
                     request.districts = self.boundaries.tag(request.lon, request.lat);
                     new.push(NewRequest {
                         request,

@@ -11,6 +11,8 @@
 //!   semantics for core points and border assignment), with buffered hulls.
 //! * [`emerging`]: emerging hot spots, Gi* on a space-time cube of cells × steps with a
 //!   [`mann_kendall`] trend per location and Esri's 17 categories.
+//! * [`knox`]: near repeats, the Knox table of distance × time bands with permutation
+//!   expectations.
 //! * [`normal`]: the standard normal distribution (Cody's `erfc`).
 //! * [`sla`]: SLA summaries (open, overdue, late, ages) and the work priority of groups.
 //! * [`repeats`]: requests grouped by normalized address (repeat nuisance places).
@@ -24,6 +26,7 @@ pub mod defaults;
 pub mod emerging;
 pub mod fdr;
 pub mod gistar;
+pub mod knox;
 pub mod mann_kendall;
 pub mod normal;
 pub mod regions;

@@ -52,6 +52,7 @@ pub async fn set_status(
     };
     match state.city.store.writer().set_status(change).await? {
         StatusOutcome::Updated(request) => {
+            let request = *request;
             let store = state.city.store.clone();
             let (request, history) = tokio::task::spawn_blocking(move || {
                 let mut histories = store.histories(std::slice::from_ref(&request))?;

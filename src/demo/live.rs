@@ -45,7 +45,7 @@ pub struct OpenCase {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// A new request (no id yet: the store numbers it).
-    Open(ServiceRequest),
+    Open(Box<ServiceRequest>),
     /// A crew closed a request.
     Close {
         id: String,
@@ -119,7 +119,7 @@ impl LiveDemo {
         for _ in 0..self.poisson(self.per_hour * hours) {
             let place = self.places[self.rng.random_range(0..self.places.len())].clone();
             let at = self.moment(start, step);
-            actions.push(Action::Open(self.request(&place, at, "")));
+            actions.push(Action::Open(Box::new(self.request(&place, at, ""))));
         }
         self.circuit_reports(start, step, hours, &mut actions);
         self.closures(start, step, hours, open, &mut actions);
@@ -166,11 +166,11 @@ impl LiveDemo {
                 .rng
                 .random_range(-CIRCUIT_RADIUS_DEG..CIRCUIT_RADIUS_DEG);
             let at = self.moment(start, step);
-            actions.push(Action::Open(self.request(
+            actions.push(Action::Open(Box::new(self.request(
                 &place,
                 at,
                 "Several lights out on this block (circuit)",
-            )));
+            ))));
             circuit.remaining -= 1;
         }
         if circuit.remaining > 0 {
@@ -303,7 +303,7 @@ mod tests {
         let opened: Vec<&ServiceRequest> = actions
             .iter()
             .filter_map(|a| match a {
-                Action::Open(r) => Some(r),
+                Action::Open(r) => Some(r.as_ref()),
                 _ => None,
             })
             .collect();

@@ -107,7 +107,7 @@ pub struct StatusChange {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusOutcome {
     /// Committed; the request as it is now.
-    Updated(ServiceRequest),
+    Updated(Box<ServiceRequest>),
     NotFound,
     /// The stored request was updated at or after the change's time.
     Stale {

@@ -408,7 +408,7 @@ fn set_status(
         Status::Open => None,
     };
     update(tx, &stored, next.clone(), &change.source, false, own)?;
-    Ok(StatusOutcome::Updated(next))
+    Ok(StatusOutcome::Updated(Box::new(next)))
 }
 
 /// Writes an update, its history entry and its change.

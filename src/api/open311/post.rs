@@ -49,10 +49,15 @@ impl PostFields {
     fn insert(&mut self, name: String, value: String) -> Result<(), ApiError> {
         if name.ends_with("[]") {
             self.lists.entry(name).or_default().push(value);
-        } else if self.fields.contains_key(&name) {
-            return Err(ApiError::bad(name, "given more than once"));
         } else {
-            self.fields.insert(name, value);
+            match self.fields.entry(name) {
+                std::collections::btree_map::Entry::Occupied(e) => {
+                    return Err(ApiError::bad(e.key().clone(), "given more than once"));
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(value);
+                }
+            }
         }
         Ok(())
     }

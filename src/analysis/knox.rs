@@ -1,0 +1,366 @@
+//! Near repeats: the Knox test of space-time interaction (Knox 1964; Ratcliffe's Near Repeat
+//! Calculator), over distance × time bands.
+//!
+//! Every unordered pair of events is counted in the band of its great-circle distance
+//! (`[0, d₁]`, `(d₁, d₂]`, …, then beyond the last edge) and the band of its time apart in
+//! days (`[0, t₁]`, `(t₁, t₂]`, …, then beyond). Observed `O` per (distance, time) band;
+//! expected under independence `E₀ = R·C/P` (row and column totals over all pairs `P`);
+//! expected `E` = the mean of `O` over `permutations` seeded shuffles of the times among the
+//! events; Knox ratio `O/E`; `p = (1 + #{O_perm ≥ O}) / (permutations + 1)`.
+//!
+//! Pairs within the last distance edge are found on a grid of that size (never all n²
+//! pairs); the pairs beyond it are counted per time band from the sorted times. A shuffle
+//! changes no row or column total, so only the close pairs are recounted per permutation.
+//!
+//! ```
+//! use hotspot::analysis::knox::{knox, KnoxParams};
+//! // three reports on one corner within days, one far away months later
+//! let day = 86_400;
+//! let events = [(-75.1600, 39.9500, 0), (-75.1601, 39.9501, 2 * day),
+//!               (-75.1602, 39.9500, 4 * day), (-75.3000, 40.1000, 90 * day)];
+//! let result = knox(&events, &KnoxParams::default()).unwrap();
+//! assert_eq!(result.pairs, 6);
+//! assert_eq!(result.cell(0, 0).observed, 3); // within 100 m and 7 days
+//! ```
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::dbscan::{haversine_m, EARTH_RADIUS_M};
+use super::{check_lon_lat, AnalysisError, IntMap};
+use crate::parallel::par_chunks;
+use geo::Coord;
+
+const DAY: f64 = 86_400.0;
+/// Most events a Knox table takes (pairs grow with the square).
+pub const MAX_EVENTS: usize = 1_000_000;
+/// Most close pairs kept for the permutations.
+pub const MAX_CLOSE_PAIRS: usize = 200_000_000;
+
+/// Parameters of the Knox test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnoxParams {
+    /// Upper edges of the distance bands in metres, ascending (default 100 … 500).
+    pub distance_bands: Vec<f64>,
+    /// Upper edges of the time bands in days, ascending (default 7 … 28).
+    pub time_bands: Vec<f64>,
+    /// Shuffles of the times for the expected counts (default 99).
+    pub permutations: u32,
+    /// Seed of the shuffles.
+    pub seed: u64,
+}
+
+impl Default for KnoxParams {
+    fn default() -> Self {
+        KnoxParams {
+            distance_bands: vec![100.0, 200.0, 300.0, 400.0, 500.0],
+            time_bands: vec![7.0, 14.0, 21.0, 28.0],
+            permutations: 99,
+            seed: 20_240_601,
+        }
+    }
+}
+
+/// One (distance band, time band) cell of the table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KnoxCell {
+    pub distance_band: usize,
+    pub time_band: usize,
+    pub observed: u64,
+    /// Mean over the permutations.
+    pub expected: f64,
+    /// Row total × column total / all pairs.
+    pub expected_independent: f64,
+    /// `observed / expected` (`None` when nothing is expected).
+    pub knox_ratio: Option<f64>,
+    pub p: f64,
+}
+
+/// The Knox table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnoxResult {
+    /// Band labels: `0-100`, `100-200`, …, `500+`.
+    pub distance_labels: Vec<String>,
+    /// Band labels: `0-7`, …, `28+`.
+    pub time_labels: Vec<String>,
+    /// Distance-major: `cells[d · time_labels.len() + t]`.
+    pub cells: Vec<KnoxCell>,
+    pub events: usize,
+    /// All unordered pairs, n(n−1)/2.
+    pub pairs: u64,
+    pub permutations: u32,
+}
+
+impl KnoxResult {
+    /// The cell of distance band `d` and time band `t`.
+    pub fn cell(&self, d: usize, t: usize) -> &KnoxCell {
+        &self.cells[d * self.time_labels.len() + t]
+    }
+}
+
+/// The Knox table of events given as (longitude, latitude, unix seconds).
+///
+/// # Errors
+/// Bands not positive, finite and strictly ascending; a bad coordinate; fewer than 2 or
+/// more than [`MAX_EVENTS`] events; more than [`MAX_CLOSE_PAIRS`] close pairs.
+pub fn knox(events: &[(f64, f64, i64)], params: &KnoxParams) -> Result<KnoxResult, AnalysisError> {
+    check_bands("distance_bands", &params.distance_bands)?;
+    check_bands("time_bands", &params.time_bands)?;
+    if !(1..=9_999).contains(&params.permutations) {
+        return Err(AnalysisError::param(
+            "permutations",
+            format!("must be 1..=9999, got {}", params.permutations),
+        ));
+    }
+    let n = events.len();
+    if n < 2 {
+        return Err(AnalysisError::NotEnoughData(format!(
+            "a Knox table needs at least 2 requests with a requested time, got {n}"
+        )));
+    }
+    if n > MAX_EVENTS {
+        return Err(AnalysisError::InvalidInput(format!(
+            "{n} requests are more than the {MAX_EVENTS} a Knox table takes: narrow the selection"
+        )));
+    }
+    for (i, &(lon, lat, _)) in events.iter().enumerate() {
+        check_lon_lat(i, geo::Coord { x: lon, y: lat })?;
+    }
+    let close = close_pairs(events, &params.distance_bands)?;
+    let times: Vec<i64> = events.iter().map(|e| e.2).collect();
+    let (nd, nt) = (params.distance_bands.len() + 1, params.time_bands.len() + 1);
+    let columns = column_totals(&times, &params.time_bands);
+    let pairs = (n as u64) * (n as u64 - 1) / 2;
+    let near = params.distance_bands.len();
+    let observed = table(&close, &times, &params.time_bands, near, &columns);
+    let rows: Vec<u64> = (0..nd)
+        .map(|d| observed[d * nt..(d + 1) * nt].iter().sum())
+        .collect();
+    let (expected, exceed) = permute(&close, &times, params, &columns, &observed);
+    let cells = (0..nd * nt)
+        .map(|i| {
+            let (d, t) = (i / nt, i % nt);
+            let e = expected[i];
+            KnoxCell {
+                distance_band: d,
+                time_band: t,
+                observed: observed[i],
+                expected: e,
+                expected_independent: rows[d] as f64 * columns[t] as f64 / pairs as f64,
+                knox_ratio: (e > 0.0).then(|| observed[i] as f64 / e),
+                p: (1.0 + exceed[i] as f64) / (f64::from(params.permutations) + 1.0),
+            }
+        })
+        .collect();
+    Ok(KnoxResult {
+        distance_labels: labels(&params.distance_bands),
+        time_labels: labels(&params.time_bands),
+        cells,
+        events: n,
+        pairs,
+        permutations: params.permutations,
+    })
+}
+
+fn check_bands(name: &'static str, edges: &[f64]) -> Result<(), AnalysisError> {
+    if edges.is_empty() || edges.len() > 50 {
+        return Err(AnalysisError::param(name, "give 1 to 50 band edges"));
+    }
+    let ascending = edges.windows(2).all(|w| w[0] < w[1]);
+    if !edges.iter().all(|e| e.is_finite() && *e > 0.0) || !ascending {
+        return Err(AnalysisError::param(
+            name,
+            format!("band edges must be positive and strictly ascending, got {edges:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `0-100`, `100-200`, …, `500+` (edges printed without needless decimals).
+fn labels(edges: &[f64]) -> Vec<String> {
+    let show = |x: f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x}")
+        }
+    };
+    let mut out = Vec::with_capacity(edges.len() + 1);
+    let mut low = 0.0;
+    for &e in edges {
+        out.push(format!("{}-{}", show(low), show(e)));
+        low = e;
+    }
+    out.push(format!("{}+", show(low)));
+    out
+}
+
+/// The band of `x` among `edges`: the first edge it does not exceed, else the last band.
+fn band(x: f64, edges: &[f64]) -> usize {
+    edges.iter().position(|&e| x <= e).unwrap_or(edges.len())
+}
+
+/// A close pair: the two events and the distance band.
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    a: u32,
+    b: u32,
+    band: u8,
+}
+
+/// Every pair within the last distance edge, found on a grid of cells that size.
+fn close_pairs(events: &[(f64, f64, i64)], edges: &[f64]) -> Result<Vec<Pair>, AnalysisError> {
+    let reach = *edges.last().expect("checked non-empty");
+    let mid_lat = events.iter().map(|e| e.1).sum::<f64>() / events.len() as f64;
+    let lat_step = reach / (EARTH_RADIUS_M.to_radians());
+    // the widest longitude span of `reach` among the events' latitudes
+    let max_abs_lat = events
+        .iter()
+        .map(|e| e.1.abs())
+        .fold(mid_lat.abs(), f64::max);
+    let lon_step = lat_step / max_abs_lat.min(89.0).to_radians().cos();
+    let key = |lon: f64, lat: f64| {
+        (
+            (lon / lon_step).floor() as i64,
+            (lat / lat_step).floor() as i64,
+        )
+    };
+    let mut grid: IntMap<u64, Vec<u32>> = IntMap::default();
+    let pack = |(x, y): (i64, i64)| ((x as u64) << 32) ^ (y as u64 & 0xffff_ffff);
+    for (i, &(lon, lat, _)) in events.iter().enumerate() {
+        grid.entry(pack(key(lon, lat))).or_default().push(i as u32);
+    }
+    let indices: Vec<u32> = (0..events.len() as u32).collect();
+    let parts = par_chunks(&indices, |_, part| {
+        let mut found = Vec::new();
+        for &i in part {
+            let (lon, lat, _) = events[i as usize];
+            let (x, y) = key(lon, lat);
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    let Some(list) = grid.get(&pack((x + dx, y + dy))) else {
+                        continue;
+                    };
+                    for &j in list.iter().filter(|&&j| j > i) {
+                        let (lon2, lat2, _) = events[j as usize];
+                        let d = haversine_m(Coord { x: lon, y: lat }, Coord { x: lon2, y: lat2 });
+                        if d <= reach {
+                            found.push(Pair {
+                                a: i,
+                                b: j,
+                                band: band(d, edges) as u8,
+                            });
+                        }
+                    }
+                }
+            }
+            if found.len() > MAX_CLOSE_PAIRS {
+                break;
+            }
+        }
+        found
+    });
+    let total: usize = parts.iter().map(Vec::len).sum();
+    if total > MAX_CLOSE_PAIRS {
+        return Err(AnalysisError::InvalidInput(format!(
+            "more than {MAX_CLOSE_PAIRS} pairs of requests lie within {reach} m: narrow the selection or the distance bands"
+        )));
+    }
+    Ok(parts.into_iter().flatten().collect())
+}
+
+/// Pairs of all events per time band (a shuffle of the times keeps them).
+fn column_totals(times: &[i64], edges: &[f64]) -> Vec<u64> {
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    // pairs at most `limit` seconds apart, by two pointers
+    let within = |limit: f64| -> u64 {
+        let mut count = 0u64;
+        let mut j = 0;
+        for i in 0..sorted.len() {
+            if j < i {
+                j = i;
+            }
+            while j + 1 < sorted.len() && ((sorted[j + 1] - sorted[i]) as f64) <= limit {
+                j += 1;
+            }
+            count += (j - i) as u64;
+        }
+        count
+    };
+    let n = sorted.len() as u64;
+    let all = n * (n - 1) / 2;
+    let mut totals = Vec::with_capacity(edges.len() + 1);
+    let mut below = 0u64;
+    for &e in edges {
+        let upto = within(e * DAY);
+        totals.push(upto - below);
+        below = upto;
+    }
+    totals.push(all - below);
+    totals
+}
+
+/// Observed counts per cell (distance-major): the close pairs in the `near` distance bands,
+/// and the band beyond them as what the column totals leave.
+fn table(close: &[Pair], times: &[i64], edges: &[f64], near: usize, columns: &[u64]) -> Vec<u64> {
+    let nt = edges.len() + 1;
+    let mut counts = vec![0u64; (near + 1) * nt];
+    for p in close {
+        let dt = (times[p.a as usize] - times[p.b as usize]).unsigned_abs() as f64 / DAY;
+        counts[p.band as usize * nt + band(dt, edges)] += 1;
+    }
+    for (t, &column) in columns.iter().enumerate() {
+        let close_pairs: u64 = (0..near).map(|d| counts[d * nt + t]).sum();
+        counts[near * nt + t] = column - close_pairs;
+    }
+    counts
+}
+
+/// Mean counts over the permutations and how often a permutation reached each observed one.
+fn permute(
+    close: &[Pair],
+    times: &[i64],
+    params: &KnoxParams,
+    columns: &[u64],
+    observed: &[u64],
+) -> (Vec<f64>, Vec<u64>) {
+    let cells = observed.len();
+    let seeds: Vec<u64> = (0..u64::from(params.permutations))
+        .map(|i| {
+            params
+                .seed
+                .wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        })
+        .collect();
+    let parts = par_chunks(&seeds, |_, part| {
+        let mut sum = vec![0u64; cells];
+        let mut exceed = vec![0u64; cells];
+        let mut shuffled = times.to_vec();
+        for &seed in part {
+            shuffled.copy_from_slice(times);
+            shuffled.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+            let near = params.distance_bands.len();
+            let counts = table(close, &shuffled, &params.time_bands, near, columns);
+            for i in 0..cells {
+                sum[i] += counts[i];
+                exceed[i] += u64::from(counts[i] >= observed[i]);
+            }
+        }
+        (sum, exceed)
+    });
+    let mut sum = vec![0u64; cells];
+    let mut exceed = vec![0u64; cells];
+    for (s, e) in parts {
+        for i in 0..cells {
+            sum[i] += s[i];
+            exceed[i] += e[i];
+        }
+    }
+    let perms = f64::from(params.permutations);
+    (sum.iter().map(|&s| s as f64 / perms).collect(), exceed)
+}
+
+#[cfg(test)]
+mod tests;

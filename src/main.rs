@@ -169,6 +169,12 @@ struct HotspotArgs {
     lag: Option<String>,
     #[arg(long, help = methods::STEPS.cli_help())]
     steps: Option<String>,
+    #[arg(long, help = methods::DISTANCE_BANDS.cli_help())]
+    distance_bands: Option<String>,
+    #[arg(long, help = methods::TIME_BANDS.cli_help())]
+    time_bands: Option<String>,
+    #[arg(long, help = methods::PERMUTATIONS.cli_help())]
+    permutations: Option<String>,
     /// Reference time of the SLA figures (overdue, ages); default: the newest request.
     #[arg(long)]
     as_of: Option<String>,
@@ -390,6 +396,9 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         "step_days" => args.step_days.as_deref(),
         "lag" => args.lag.as_deref(),
         "steps" => args.steps.as_deref(),
+        "distance_bands" => args.distance_bands.as_deref(),
+        "time_bands" => args.time_bands.as_deref(),
+        "permutations" => args.permutations.as_deref(),
         _ => None,
     };
     let options = methods::MethodOptions::parse(args.method, raw).map_err(|e| {
@@ -418,6 +427,9 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         (OutputFormat::Csv, hs::ReportDetail::Emerging { result }) => {
             hs::write_emerging_csv(result, &mut out)?
         }
+        (OutputFormat::Csv, hs::ReportDetail::NearRepeat { result, .. }) => {
+            hs::write_knox_csv(result, &mut out)?
+        }
     }
     writeln!(out)?;
     if let Some(path) = &args.work_list {
@@ -442,6 +454,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         ),
         hs::ReportDetail::Repeats => format!("{} repeat addresses", report.areas.len()),
         hs::ReportDetail::Emerging { result } => hs::emerging_summary(result),
+        hs::ReportDetail::NearRepeat { reading, .. } => reading.trim_end_matches('.').to_string(),
     };
     eprintln!(
         "hotspot: {} {} requests of {}: {what}; {}",

@@ -163,6 +163,92 @@ pub fn knox(events: &[(f64, f64, i64)], params: &KnoxParams) -> Result<KnoxResul
     })
 }
 
+/// A pair of events of one band: their indices in the input, metres and days apart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandPair {
+    pub a: usize,
+    pub b: usize,
+    pub distance_m: f64,
+    pub days: f64,
+}
+
+/// The pairs in distance band `d` and time band `t` (a close band: `d` below the number of
+/// distance edges), at most `limit` of them, closest first.
+///
+/// # Errors
+/// As [`knox`].
+pub fn band_pairs(
+    events: &[(f64, f64, i64)],
+    params: &KnoxParams,
+    d: usize,
+    t: usize,
+    limit: usize,
+) -> Result<Vec<BandPair>, AnalysisError> {
+    check_bands("distance_bands", &params.distance_bands)?;
+    check_bands("time_bands", &params.time_bands)?;
+    let mut found: Vec<BandPair> = close_pairs(events, &params.distance_bands)?
+        .into_iter()
+        .filter(|p| p.band as usize == d)
+        .filter_map(|p| {
+            let (a, b) = (events[p.a as usize], events[p.b as usize]);
+            let days = (a.2 - b.2).unsigned_abs() as f64 / DAY;
+            (band(days, &params.time_bands) == t).then(|| BandPair {
+                a: p.a as usize,
+                b: p.b as usize,
+                distance_m: haversine_m(Coord { x: a.0, y: a.1 }, Coord { x: b.0, y: b.1 }),
+                days,
+            })
+        })
+        .collect();
+    found.sort_by(|x, y| {
+        x.distance_m
+            .total_cmp(&y.distance_m)
+            .then(x.days.total_cmp(&y.days))
+    });
+    found.truncate(limit);
+    Ok(found)
+}
+
+/// The strongest close cell: the highest Knox ratio among cells significant at `alpha` with
+/// at least `min_pairs` observed pairs, within the band edges (not the open-ended bands).
+pub fn strongest(result: &KnoxResult, alpha: f64, min_pairs: u64) -> Option<&KnoxCell> {
+    let (nd, nt) = (result.distance_labels.len(), result.time_labels.len());
+    result
+        .cells
+        .iter()
+        .filter(|c| c.distance_band + 1 < nd && c.time_band + 1 < nt)
+        .filter(|c| {
+            c.p <= alpha && c.observed >= min_pairs && c.knox_ratio.is_some_and(|r| r > 1.0)
+        })
+        .max_by(|a, b| {
+            a.knox_ratio
+                .partial_cmp(&b.knox_ratio)
+                .expect("finite ratios")
+        })
+}
+
+/// A sentence a resident could read: what the strongest band says, or that none stands out.
+pub fn reading(result: &KnoxResult, strongest: Option<&KnoxCell>) -> String {
+    let Some(c) = strongest else {
+        return "No distance and time band holds more pairs of requests than chance would give \
+                (p ≤ 0.05): requests here do not follow one another closer in space and time \
+                than by chance."
+            .to_string();
+    };
+    let span = |label: &str, unit: &str| match label.split_once('-') {
+        Some(("0", high)) => format!("within {high} {unit}"),
+        Some((low, high)) => format!("{low}–{high} {unit}"),
+        None => format!("{label} {unit}"),
+    };
+    format!(
+        "{} and {} of a request, {:.1}× as many others follow as chance would give (p {:.2}).",
+        span(&result.distance_labels[c.distance_band], "m"),
+        span(&result.time_labels[c.time_band], "days"),
+        c.knox_ratio.unwrap_or(0.0),
+        c.p
+    )
+}
+
 fn check_bands(name: &'static str, edges: &[f64]) -> Result<(), AnalysisError> {
     if edges.is_empty() || edges.len() > 50 {
         return Err(AnalysisError::param(name, "give 1 to 50 band edges"));

@@ -24,7 +24,7 @@ pub const STAFF_SOURCE: &str = "staff";
 /// `POST /api/v1/requests/{id}/status` with `status` (open|closed), optional `status_notes`
 /// and `updated_datetime` (default now), and an api key (`api_key` field or `X-Api-Key`
 /// header). Answers the request as it is now, with its history; 404 for an unknown id, 409
-/// when the stored request was updated at or after this change, 403 without a valid key.
+/// when the stored request was updated after this change, 403 without a valid key.
 pub async fn set_status(
     State(state): State<ServerState>,
     Path(id): Path<String>,
@@ -61,14 +61,15 @@ pub async fn set_status(
             .await
             .map_err(ApiError::internal("reading the request's history"))??;
             let sla = state.city.catalog.sla_days(&request.service_code);
-            let record = Open311Request::new(&request, tz, sla).with_history(&request, &history, tz);
+            let record =
+                Open311Request::new(&request, tz, sla).with_history(&request, &history, tz);
             Ok(Json(record).into_response())
         }
         StatusOutcome::NotFound => Err(ApiError::NotFound(format!(
             "service_request_id {id:?} was not found"
         ))),
         StatusOutcome::Stale { stored } => Err(ApiError::Conflict(format!(
-            "request {id:?} was already updated at {}, not before this change: reload it and try again",
+            "request {id:?} was already updated at {}, after this change: reload it and try again",
             format_local(stored, tz)
         ))),
     }

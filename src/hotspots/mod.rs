@@ -15,7 +15,7 @@ mod summary;
 pub use query::{exact_cells, select, HotspotQuery, RequestRef, Selected};
 pub use render::{
     cell_ring, collection, emerging_summary, feature, gistar_geojson, multipolygon, pos, round,
-    write_dbscan_csv, write_emerging_csv, write_gistar_csv,
+    write_dbscan_csv, write_emerging_csv, write_gistar_csv, write_knox_csv,
 };
 pub use report::{
     compute_report, Area, AreaDetail, AreaKind, HotspotReport, Parameters, ReportDetail, WorkItem,

@@ -172,6 +172,6 @@ pub fn exact_cells(
 pub fn minimum_requests(method: Method) -> usize {
     match method {
         Method::Repeats => 1,
-        Method::Gistar | Method::Dbscan | Method::Emerging => MIN_REQUESTS,
+        Method::Gistar | Method::Dbscan | Method::Emerging | Method::NearRepeat => MIN_REQUESTS,
     }
 }

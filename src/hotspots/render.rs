@@ -8,9 +8,10 @@ use std::sync::Arc;
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
 use serde_json::json;
 
-use super::report::{Area, AreaDetail, HotspotReport, ReportDetail, WORK_LIST_COLUMNS};
+use super::report::{Area, AreaDetail, HotspotReport, PairLine, ReportDetail, WORK_LIST_COLUMNS};
 use super::HotspotError;
 use crate::analysis::emerging::{Category, EmergingLocation, EmergingResult};
+use crate::analysis::knox::KnoxResult;
 use crate::analysis::{DbscanResult, GiStarResult, Region};
 use crate::methods::Method;
 use crate::time::local_time;
@@ -55,8 +56,18 @@ impl HotspotReport {
                     .map(|l| emerging_feature(result, l, self.parameters.tz)),
             );
         }
-        let mut fc = collection(features);
         let mut members = JsonObject::new();
+        if let ReportDetail::NearRepeat {
+            result,
+            strongest,
+            reading,
+            pairs,
+        } = &self.detail
+        {
+            features.extend(pairs.iter().enumerate().map(|(i, p)| pair_feature(i, p)));
+            members.insert("knox".into(), knox_json(result, *strongest, reading));
+        }
+        let mut fc = collection(features);
         members.insert("parameters".into(), self.parameters.to_json());
         fc.foreign_members = Some(members);
         fc
@@ -317,6 +328,75 @@ fn emerging_feature(result: &EmergingResult, l: &EmergingLocation, tz: chrono_tz
             "counts": l.counts,
             "z": l.z.iter().map(|&z| (z * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
             "bins": l.bins,
+        }),
+    )
+}
+
+/// `distance_band,time_band,observed,expected,expected_independent,knox_ratio,p`, one row per
+/// cell of the Knox table (band labels as `0-100`, `500+`; an undefined ratio empty).
+pub fn write_knox_csv(result: &KnoxResult, out: &mut dyn Write) -> Result<(), HotspotError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(Method::NearRepeat.spec().columns)
+        .map_err(csv_io)?;
+    for c in &result.cells {
+        w.write_record([
+            result.distance_labels[c.distance_band].clone(),
+            result.time_labels[c.time_band].clone(),
+            c.observed.to_string(),
+            format!("{:.4}", c.expected),
+            format!("{:.4}", c.expected_independent),
+            c.knox_ratio.map(|r| format!("{r:.4}")).unwrap_or_default(),
+            format!("{:.4}", c.p),
+        ])
+        .map_err(csv_io)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The Knox table as the `knox` member of the layer: labels, cells, the strongest band and
+/// the reading.
+fn knox_json(
+    result: &KnoxResult,
+    strongest: Option<(usize, usize)>,
+    reading: &str,
+) -> serde_json::Value {
+    json!({
+        "distance_bands": result.distance_labels,
+        "time_bands": result.time_labels,
+        "events": result.events,
+        "pairs": result.pairs,
+        "permutations": result.permutations,
+        "strongest": strongest.map(|(d, t)| json!({
+            "distance_band": result.distance_labels[d],
+            "time_band": result.time_labels[t],
+        })),
+        "reading": reading,
+        "cells": result.cells.iter().map(|c| json!({
+            "distance_band": result.distance_labels[c.distance_band],
+            "time_band": result.time_labels[c.time_band],
+            "observed": c.observed,
+            "expected": (c.expected * 1e4).round() / 1e4,
+            "expected_independent": (c.expected_independent * 1e4).round() / 1e4,
+            "knox_ratio": c.knox_ratio.map(|r| (r * 1e4).round() / 1e4),
+            "p": c.p,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A pair of the strongest band as a line (`kind` `near_repeat_pair`).
+fn pair_feature(i: usize, p: &PairLine) -> Feature {
+    feature(
+        format!("pair-{}", i + 1),
+        GeometryValue::LineString {
+            coordinates: p.points.iter().map(|c| pos(c.x, c.y)).collect(),
+        },
+        json!({
+            "kind": "near_repeat_pair",
+            "first": p.ids[0].as_ref(),
+            "second": p.ids[1].as_ref(),
+            "distance_m": (p.distance_m * 10.0).round() / 10.0,
+            "days_apart": (p.days * 100.0).round() / 100.0,
         }),
     )
 }

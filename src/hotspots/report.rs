@@ -9,6 +9,7 @@ use super::query::{exact_cells, minimum_requests, select, HotspotQuery};
 use super::summary::Members;
 use super::HotspotError;
 use crate::analysis::emerging::{emerging_hotspots, Category, EmergingParams, EmergingResult};
+use crate::analysis::knox::{self, KnoxResult};
 use crate::analysis::{
     auto_resolution, count_cells, dbscan, gistar_from_counts, hot_cold_regions, CellStat,
     DbscanParams, DbscanResult, GiStarParams, GiStarResult, Region, RegionKind, SlaSummary,
@@ -64,6 +65,10 @@ pub struct Parameters {
     pub step_days: Option<u32>,
     pub lag: Option<u32>,
     pub steps: Option<u32>,
+    /// Near repeats: band edges (metres, days) and permutations used.
+    pub distance_bands: Option<Vec<f64>>,
+    pub time_bands: Option<Vec<f64>>,
+    pub permutations: Option<u32>,
 }
 
 impl Parameters {
@@ -94,6 +99,9 @@ impl Parameters {
         put("step_days", json!(self.step_days));
         put("lag", json!(self.lag));
         put("steps", json!(self.steps));
+        put("distance_bands", json!(self.distance_bands));
+        put("time_bands", json!(self.time_bands));
+        put("permutations", json!(self.permutations));
         o
     }
 
@@ -246,6 +254,28 @@ pub enum ReportDetail {
         /// Every location of the cube with its series, trend and category.
         result: EmergingResult,
     },
+    NearRepeat {
+        /// The Knox table.
+        result: KnoxResult,
+        /// The strongest significant close band (distance band, time band), if any.
+        strongest: Option<(usize, usize)>,
+        /// A sentence that says what the table means.
+        reading: String,
+        /// Pairs of the strongest band (closest first, at most [`MAX_PAIR_LINES`]).
+        pairs: Vec<PairLine>,
+    },
+}
+
+/// Most pairs of the strongest band drawn.
+pub const MAX_PAIR_LINES: usize = 2_000;
+
+/// Two requests of a near-repeat pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairLine {
+    pub ids: [Arc<str>; 2],
+    pub points: [geo::Coord<f64>; 2],
+    pub distance_m: f64,
+    pub days: f64,
 }
 
 /// The answer to a [`HotspotQuery`].
@@ -290,6 +320,9 @@ pub fn compute_report(
         step_days: None,
         lag: None,
         steps: None,
+        distance_bands: None,
+        time_bands: None,
+        permutations: None,
     };
     let ctx = Members::new(snapshot, &sel, as_of);
     match query.method {
@@ -385,6 +418,46 @@ pub fn compute_report(
                 parameters,
                 areas,
                 detail: ReportDetail::Emerging { result },
+            })
+        }
+        Method::NearRepeat => {
+            let params = query.options.knox_or_default();
+            let ids = sel.ids(snapshot);
+            let (events, owners): (Vec<(f64, f64, i64)>, Vec<usize>) = sel
+                .points
+                .iter()
+                .zip(sel.times(snapshot))
+                .enumerate()
+                .filter_map(|(i, (p, t))| Some(((p.x, p.y, t?), i)))
+                .unzip();
+            let result = knox::knox(&events, &params)?;
+            let strongest = knox::strongest(&result, 0.05, 5);
+            let reading = knox::reading(&result, strongest);
+            let strongest = strongest.map(|c| (c.distance_band, c.time_band));
+            let pairs = match strongest {
+                Some((d, t)) => knox::band_pairs(&events, &params, d, t, MAX_PAIR_LINES)?
+                    .into_iter()
+                    .map(|p| PairLine {
+                        ids: [Arc::clone(&ids[owners[p.a]]), Arc::clone(&ids[owners[p.b]])],
+                        points: [sel.points[owners[p.a]], sel.points[owners[p.b]]],
+                        distance_m: p.distance_m,
+                        days: p.days,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            parameters.distance_bands = Some(params.distance_bands);
+            parameters.time_bands = Some(params.time_bands);
+            parameters.permutations = Some(params.permutations);
+            Ok(HotspotReport {
+                parameters,
+                areas: Vec::new(),
+                detail: ReportDetail::NearRepeat {
+                    result,
+                    strongest,
+                    reading,
+                    pairs,
+                },
             })
         }
         Method::Repeats => {

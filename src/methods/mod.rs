@@ -33,6 +33,8 @@ pub enum Method {
     Repeats,
     /// Emerging hot spots: Gi* on a space-time cube, trends and categories.
     Emerging,
+    /// Near repeats: the Knox table of distance × time bands.
+    NearRepeat,
 }
 
 impl Method {
@@ -91,6 +93,8 @@ pub enum ParamKind {
     Number,
     /// `true`/`false` (also `1`/`0`, `yes`/`no`).
     Flag,
+    /// Comma-separated numbers from `min` to `max`, strictly ascending (band edges).
+    List,
 }
 
 /// A parameter's value when none is given.
@@ -102,6 +106,8 @@ pub enum ParamDefault {
     Auto(&'static str),
     /// The city config's `h3_resolution`.
     CityResolution,
+    /// A list of numbers.
+    List(&'static [f64]),
 }
 
 /// One parameter of a method.
@@ -256,6 +262,36 @@ pub const STEPS: ParamSpec = ParamSpec {
     min: 10.0,
     max: 1_000.0,
 };
+/// Near repeats: the distance band edges.
+pub const DISTANCE_BANDS: ParamSpec = ParamSpec {
+    name: "distance_bands",
+    label: "Distance bands (m)",
+    help: "Upper edges of the distance bands in metres, comma-separated and ascending",
+    kind: ParamKind::List,
+    default: ParamDefault::List(&[100.0, 200.0, 300.0, 400.0, 500.0]),
+    min: 1.0,
+    max: 10_000.0,
+};
+/// Near repeats: the time band edges.
+pub const TIME_BANDS: ParamSpec = ParamSpec {
+    name: "time_bands",
+    label: "Time bands (days)",
+    help: "Upper edges of the time bands in days, comma-separated and ascending",
+    kind: ParamKind::List,
+    default: ParamDefault::List(&[7.0, 14.0, 21.0, 28.0]),
+    min: 0.01,
+    max: 3_650.0,
+};
+/// Near repeats: the permutations of the expectation.
+pub const PERMUTATIONS: ParamSpec = ParamSpec {
+    name: "permutations",
+    label: "Permutations",
+    help: "Shuffles of the requests' times for the expected counts and p-values (seeded)",
+    kind: ParamKind::Integer,
+    default: ParamDefault::Number(99.0),
+    min: 1.0,
+    max: 9_999.0,
+};
 /// Hex bins: the H3 resolution.
 pub const HEX_RES: ParamSpec = ParamSpec {
     name: "res",
@@ -397,6 +433,36 @@ pub const METHODS: &[MethodSpec] = &[
             "hot_steps",
             "cold_steps",
             "final_z",
+        ],
+    },
+    MethodSpec {
+        id: "nearrepeat",
+        aliases: &["near_repeat", "knox"],
+        label: "Near repeats (Knox)",
+        description: "The Knox test: pairs of requests per distance and time band against what \
+                      chance would give (seeded permutations); the pairs of the strongest \
+                      significant band are drawn",
+        analysis: Some(Method::NearRepeat),
+        layer: "hotspots.geojson",
+        layer_query: &[("method", "nearrepeat")],
+        ranks: None,
+        work_list: false,
+        params: &[DISTANCE_BANDS, TIME_BANDS, PERMUTATIONS],
+        legend: Legend {
+            title: "Near repeats",
+            property: None,
+            classes: &[plain("pair of requests in the strongest band", "#7b3294")],
+            ramp: &[],
+            note: Some("Lines join pairs close in space and time."),
+        },
+        columns: &[
+            "distance_band",
+            "time_band",
+            "observed",
+            "expected",
+            "expected_independent",
+            "knox_ratio",
+            "p",
         ],
     },
     MethodSpec {
@@ -549,11 +615,13 @@ fn param_json(p: &ParamSpec, city_res: u8) -> Value {
         ParamDefault::Flag(b) => (json!(b), None),
         ParamDefault::Auto(rule) => (Value::Null, Some(rule)),
         ParamDefault::CityResolution => (json!(city_res), None),
+        ParamDefault::List(values) => (json!(values), None),
     };
     let kind = match p.kind {
         ParamKind::Integer => "integer",
         ParamKind::Number => "number",
         ParamKind::Flag => "boolean",
+        ParamKind::List => "list",
     };
     let mut o = json!({"name": p.name, "label": p.label, "help": p.help, "kind": kind,
                        "default": default, "rule": rule});
@@ -582,7 +650,8 @@ mod tests {
         assert_eq!("Gi*".parse::<Method>(), Ok(Method::Gistar));
         let err = "hexbins".parse::<Method>().unwrap_err();
         assert!(
-            err.reason.contains("gistar, dbscan, emerging, repeats"),
+            err.reason
+                .contains("gistar, dbscan, emerging, nearrepeat, repeats"),
             "{err}"
         );
     }
@@ -598,11 +667,24 @@ mod tests {
             .collect();
         assert_eq!(
             ids,
-            ["gistar", "dbscan", "emerging", "hexbins", "points", "repeats"]
+            [
+                "gistar",
+                "dbscan",
+                "emerging",
+                "nearrepeat",
+                "hexbins",
+                "points",
+                "repeats"
+            ]
         );
         assert_eq!(ad[0]["parameters"][0]["rule"], RES_RULE);
-        assert_eq!(ad[3]["parameters"][0]["default"], 9);
-        assert_eq!(ad[4]["parameters"][0]["max"], 10_000);
+        assert_eq!(ad[4]["parameters"][0]["default"], 9);
+        assert_eq!(ad[5]["parameters"][0]["max"], 10_000);
+        assert_eq!(ad[3]["parameters"][0]["kind"], "list");
+        assert_eq!(
+            ad[3]["parameters"][0]["default"],
+            json!([100.0, 200.0, 300.0, 400.0, 500.0])
+        );
         assert_eq!(ad[0]["legend"]["classes"].as_array().unwrap().len(), 7);
         assert_eq!(ad[2]["legend"]["classes"].as_array().unwrap().len(), 16);
         assert_eq!(ad[2]["parameters"][2]["name"], "step_days");

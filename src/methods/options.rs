@@ -4,8 +4,8 @@
 //! for the CLI, HTTP and library callers.
 
 use super::{
-    Method, ParamDefault, ParamError, ParamKind, ParamSpec, EPS_M, FDR, K, LAG, MIN_POINTS,
-    MIN_REQUESTS, RES, STEPS, STEP_DAYS,
+    Method, ParamDefault, ParamError, ParamKind, ParamSpec, DISTANCE_BANDS, EPS_M, FDR, K, LAG,
+    MIN_POINTS, MIN_REQUESTS, PERMUTATIONS, RES, STEPS, STEP_DAYS, TIME_BANDS,
 };
 
 impl ParamSpec {
@@ -39,6 +39,38 @@ impl ParamSpec {
             "true" | "1" | "yes" => Ok(true),
             "false" | "0" | "no" => Ok(false),
             other => Err(self.error(format!("{other:?} is not true or false"))),
+        }
+    }
+
+    /// Reads comma-separated numbers, each within the table's range, strictly ascending.
+    pub fn list(&self, text: &str) -> Result<Vec<f64>, ParamError> {
+        let values = text
+            .split(',')
+            .map(|v| self.number(v))
+            .collect::<Result<Vec<f64>, ParamError>>()?;
+        self.check_list(&values)?;
+        Ok(values)
+    }
+
+    /// Checks a list already parsed elsewhere: 1 to 50 values in range, strictly ascending.
+    pub fn check_list(&self, values: &[f64]) -> Result<(), ParamError> {
+        if values.is_empty() || values.len() > 50 {
+            return Err(self.error("give 1 to 50 comma-separated numbers".into()));
+        }
+        for &v in values {
+            self.check(v)?;
+        }
+        if values.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(self.error(format!("{values:?} are not strictly ascending")));
+        }
+        Ok(())
+    }
+
+    /// The table's default list (`None` for a parameter that is not a list).
+    pub fn default_list(&self) -> Option<&'static [f64]> {
+        match self.default {
+            ParamDefault::List(values) => Some(values),
+            _ => None,
         }
     }
 
@@ -76,6 +108,14 @@ impl ParamSpec {
             ParamDefault::Flag(b) => format!("default {b}"),
             ParamDefault::Auto(rule) => format!("default: {rule}"),
             ParamDefault::CityResolution => "default: the city's h3_resolution".into(),
+            ParamDefault::List(values) => format!(
+                "default {}",
+                values
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
         };
         match self.kind {
             ParamKind::Flag => format!("{} ({default})", self.help),
@@ -105,6 +145,12 @@ pub struct MethodOptions {
     pub lag: Option<u32>,
     /// Emerging hot spots: number of steps (`None`: as many as the window holds).
     pub steps: Option<u32>,
+    /// Near repeats: distance band edges in metres (`None`: the default).
+    pub distance_bands: Option<Vec<f64>>,
+    /// Near repeats: time band edges in days (`None`: the default).
+    pub time_bands: Option<Vec<f64>>,
+    /// Near repeats: permutations (`None`: the default).
+    pub permutations: Option<u32>,
 }
 
 impl Default for MethodOptions {
@@ -121,6 +167,9 @@ impl Default for MethodOptions {
             step_days: None,
             lag: None,
             steps: None,
+            distance_bands: None,
+            time_bands: None,
+            permutations: None,
         }
     }
 }
@@ -167,6 +216,15 @@ impl MethodOptions {
         if let Some(t) = given(&STEPS) {
             o.steps = Some(STEPS.integer(t)? as u32);
         }
+        if let Some(t) = given(&DISTANCE_BANDS) {
+            o.distance_bands = Some(DISTANCE_BANDS.list(t)?);
+        }
+        if let Some(t) = given(&TIME_BANDS) {
+            o.time_bands = Some(TIME_BANDS.list(t)?);
+        }
+        if let Some(t) = given(&PERMUTATIONS) {
+            o.permutations = Some(PERMUTATIONS.integer(t)? as u32);
+        }
         Ok(o)
     }
 
@@ -185,10 +243,19 @@ impl MethodOptions {
         if let Some(m) = self.min_requests {
             MIN_REQUESTS.check(m as f64)?;
         }
+        for (spec, list) in [
+            (&DISTANCE_BANDS, &self.distance_bands),
+            (&TIME_BANDS, &self.time_bands),
+        ] {
+            if let Some(values) = list {
+                spec.check_list(values)?;
+            }
+        }
         for (spec, value) in [
             (&STEP_DAYS, self.step_days),
             (&LAG, self.lag),
             (&STEPS, self.steps),
+            (&PERMUTATIONS, self.permutations),
         ] {
             if let Some(v) = value {
                 spec.check(f64::from(v))?;
@@ -219,6 +286,23 @@ impl MethodOptions {
     pub fn lag_or_default(&self) -> u32 {
         self.lag
             .unwrap_or_else(|| LAG.default_number().expect("numeric default") as u32)
+    }
+
+    /// The Knox parameters in force (seeded: the same request gives the same table).
+    pub fn knox_or_default(&self) -> crate::analysis::knox::KnoxParams {
+        let list = |given: &Option<Vec<f64>>, spec: &ParamSpec| {
+            given
+                .clone()
+                .unwrap_or_else(|| spec.default_list().expect("list default").to_vec())
+        };
+        crate::analysis::knox::KnoxParams {
+            distance_bands: list(&self.distance_bands, &DISTANCE_BANDS),
+            time_bands: list(&self.time_bands, &TIME_BANDS),
+            permutations: self
+                .permutations
+                .unwrap_or_else(|| PERMUTATIONS.default_number().expect("numeric default") as u32),
+            ..crate::analysis::knox::KnoxParams::default()
+        }
     }
 
     /// The repeats threshold in force.

@@ -109,7 +109,8 @@ pub enum StatusOutcome {
     /// Committed; the request as it is now.
     Updated(Box<ServiceRequest>),
     NotFound,
-    /// The stored request was updated at or after the change's time.
+    /// The stored request was updated after the change's time (an equal time is applied:
+    /// a crew may close a request in the second it was opened).
     Stale {
         stored: DateTime<Utc>,
     },

@@ -396,7 +396,7 @@ fn set_status(
     let Some(stored) = stored(tx, &change.id)? else {
         return Ok(StatusOutcome::NotFound);
     };
-    if let Some(last) = stored.updated_datetime.filter(|&t| t >= change.at) {
+    if let Some(last) = stored.updated_datetime.filter(|&t| t > change.at) {
         return Ok(StatusOutcome::Stale { stored: last });
     }
     let mut next = stored.clone();

@@ -289,6 +289,22 @@ async function run(page, origin) {
   await page.screenshot({ path: join(shots, "emerging.png") });
   await page.evaluate(() => document.querySelector(".maplibregl-popup-close-button")?.click());
 
+  // 5c. Near repeats: the Knox heat table and its reading in words.
+  n = await refreshed(page);
+  await page.selectOption("#method", "nearrepeat");
+  await settled(page, n);
+  const knoxShown = await page.evaluate(() => ({
+    cells: document.querySelectorAll("#knox-table td").length,
+    caption: document.querySelector("#knox-table caption")?.textContent ?? "",
+    summary: document.querySelector("#ranked-summary").textContent,
+    knox: window.hotspot.data?.knox ?? null,
+  }));
+  check(knoxShown.knox && knoxShown.cells === knoxShown.knox.cells.length && knoxShown.summary === knoxShown.knox.reading,
+    "the near-repeat view shows the Knox table as a heat table and its reading in words",
+    JSON.stringify({ cells: knoxShown.cells, summary: knoxShown.summary }));
+  if (knoxShown.knox?.strongest) check(await rendered(page, "pairs-line") > 0, "the pairs of the strongest band are drawn");
+  await page.screenshot({ path: join(shots, "nearrepeat.png") });
+
   // 6. A request posted through Open311 appears after a refresh.
   const extent = await page.evaluate(() => window.hotspot.catalog.city.extent);
   const lon = (extent[0] + extent[2]) / 2 + 0.0021;

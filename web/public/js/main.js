@@ -301,7 +301,38 @@ function renderRanked() {
   const what = methodRow()?.ranks || "items";
   $("ranked-summary").textContent = items.length
     ? `${items.length} ${what}, in priority order. Click one for details.`
-    : page.data?.notice || `No ${what} for this selection.`;
+    : page.data?.notice || page.data?.knox?.reading || `No ${what} for this selection.`;
+  renderKnox(page.data?.knox);
+}
+
+/**
+ * The Knox table as a heat table: rows distance bands, columns time bands, each cell its
+ * ratio of observed to expected pairs, shaded by how far above chance it is; significant
+ * cells (p ≤ 0.05) in bold.
+ */
+function renderKnox(knox) {
+  const box = $("knox-table");
+  box.hidden = !knox;
+  if (!knox) {
+    box.innerHTML = "";
+    return;
+  }
+  const cell = (d, t) => knox.cells.find((c) => c.distance_band === d && c.time_band === t);
+  const shade = (ratio) => {
+    const strength = Math.max(0, Math.min(1, ((ratio ?? 1) - 1) / 2));
+    return `rgba(123, 50, 148, ${(0.08 + 0.6 * strength).toFixed(2)})`;
+  };
+  const rows = knox.distance_bands.map((d) => `<tr><th scope="row">${esc(d)} m</th>${knox.time_bands.map((t) => {
+    const c = cell(d, t);
+    const ratio = c?.knox_ratio;
+    const text = ratio == null ? "–" : `${ratio.toFixed(1)}×`;
+    const title = `${d} m, ${t} days: ${c?.observed ?? 0} pairs, ${c?.expected?.toFixed(1) ?? "–"} expected, p ${c?.p ?? "–"}`;
+    const strong = c && c.p <= 0.05 && ratio > 1 ? ' class="significant"' : "";
+    return `<td${strong} style="background:${shade(ratio)}" title="${esc(title)}">${esc(text)}</td>`;
+  }).join("")}</tr>`).join("");
+  box.innerHTML = `<table class="knox"><caption>Pairs of requests against chance, by distance and days apart</caption>
+    <thead><tr><th scope="col">Distance</th>${knox.time_bands.map((t) => `<th scope="col">${esc(t)} d</th>`).join("")}</tr></thead>
+    <tbody>${rows}</tbody></table>`;
 }
 
 function select(id, fly) {
@@ -508,7 +539,7 @@ async function start() {
   page.map = createMap($("map"), city, page.state.view);
   await new Promise((resolve) => page.map.on("load", resolve));
   addLayers(page.map, { ramp: densityRamp(), points: pointsRow()?.legend, pointsTiles: pointsTilesUrl(page.state) });
-  bindPopups(page.map, [...POINT_LAYERS, "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "locations-fill", "hex-fill", "districts-fill"],
+  bindPopups(page.map, [...POINT_LAYERS, "repeats-circle", "clusters-fill", "regions-line", "cells-fill", "locations-fill", "pairs-line", "hex-fill", "districts-fill"],
     typeName, () => methodRow()?.legend, (element) => {
       const slot = element.querySelector(".lifecycle[data-request-id]");
       if (slot) fillLifecycle(slot, slot.dataset.requestId, () => refresh({ live: true }));

@@ -50,6 +50,7 @@ export const KIND_LAYERS = {
   hot_region: ["regions-line"],
   cold_region: ["regions-line"],
   repeat: ["repeats-circle"],
+  near_repeat_pair: ["pairs-line"],
 };
 
 /** The kind of a feature: its `kind`, else "hexagon" for an H3 cell, "request" for a point. */
@@ -123,6 +124,12 @@ export function addLayers(map, { ramp, points, pointsTiles }) {
     filter: ["in", ["get", "kind"], ["literal", ["hot_region", "cold_region"]]],
     layout: hidden,
     paint: { "line-color": NONE, "line-width": 2 },
+  });
+  map.addLayer({
+    // Pairs of requests close in space and time (near repeats).
+    id: "pairs-line", type: "line", source: "analysis", filter: ["==", ["get", "kind"], "near_repeat_pair"],
+    layout: hidden,
+    paint: { "line-color": NONE, "line-width": 2.5 },
   });
   map.addLayer({
     id: "repeats-circle", type: "circle", source: "analysis", filter: ["==", ["get", "kind"], "repeat"],

@@ -53,6 +53,12 @@ export function popupHtml(layerId, p, typeName, legend) {
         ["Gi* z now", fixed(p.final_z)],
         ["H3 cell", p.h3],
       ])}</div>`;
+    case "pairs-line":
+      return `<div class="popup"><h4>Two requests close in space and time</h4>${table([
+        ["First", p.first],
+        ["Second", p.second],
+        ["Apart", `${fixed(p.distance_m, 0)} m, ${fixed(p.days_apart, 1)} days`],
+      ])}${recordLink(p.second)}</div>`;
     case "hex-fill":
       return `<div class="popup"><h4>${esc(p.count)} requests</h4>${table([
         ["Open", p.open],

@@ -1,6 +1,8 @@
-//! Emerging hot spots end to end: a planted new hot spot and an intensifying one are found by
-//! `hotspot hotspots --method emerging` (CSV and GeoJSON) and by `hotspots.geojson`; a window
-//! too short for ten steps, and bad parameters, are refused with what to change.
+//! The methods over time, end to end. Emerging hot spots: a planted new hot spot and an
+//! intensifying one are found by `hotspot hotspots --method emerging` (CSV and GeoJSON) and by
+//! `hotspots.geojson`; a window too short for ten steps, and bad parameters, are refused with
+//! what to change. Near repeats: a planted chain of follow-up complaints stands out in the
+//! Knox table (CSV, GeoJSON lines, the layer), bad bands are refused.
 
 mod common;
 
@@ -200,4 +202,127 @@ async fn the_layer_serves_emerging_hot_spots() {
     assert_eq!(fc["features"].as_array().unwrap().len(), 0);
     let notice = fc["notice"].as_str().unwrap();
     assert!(notice.contains("at least 10 steps"), "{notice}");
+}
+
+/// 300 complaints spread over the city and four months, and 60 follow-ups each within about
+/// 40 m and two days of an earlier one.
+fn chain() -> Vec<Value> {
+    let mut rows = Vec::new();
+    for i in 0..300usize {
+        let at = end() - Duration::hours((i * 389 % 2_880) as i64);
+        let lat = 41.70 + (i * 37 % 300) as f64 * 0.001;
+        let lon = -87.85 + (i * 53 % 300) as f64 * 0.001;
+        rows.push(
+            json!({"service_request_id": format!("N-{i:04}"), "service_code": "noise",
+            "status": "closed", "requested_datetime": at.to_rfc3339(), "lat": lat, "long": lon}),
+        );
+    }
+    for k in 0..60usize {
+        let first = &rows[k * 5].clone();
+        let at =
+            chrono::DateTime::parse_from_rfc3339(first["requested_datetime"].as_str().unwrap())
+                .unwrap()
+                + Duration::hours(6 + (k % 40) as i64);
+        rows.push(json!({"service_request_id": format!("F-{k:04}"), "service_code": "noise",
+            "status": "closed", "requested_datetime": at.to_rfc3339(),
+            "lat": first["lat"].as_f64().unwrap() + 0.0003, "long": first["long"].as_f64().unwrap()}));
+    }
+    rows
+}
+
+fn import_chain(dir: &std::path::Path) -> (String, String) {
+    let config = test_config(dir);
+    let file = dir.join("noise.json");
+    std::fs::write(&file, serde_json::to_vec(&chain()).unwrap()).unwrap();
+    let data = dir.to_str().unwrap().to_string();
+    let config = config.to_str().unwrap().to_string();
+    let (ok, _, err) = run_hotspot(&[
+        "import",
+        file.to_str().unwrap(),
+        "--config",
+        &config,
+        "--data",
+        &data,
+    ]);
+    assert!(ok, "{err}");
+    (data, config)
+}
+
+#[test]
+fn cli_knox_table_finds_the_planted_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = import_chain(dir.path());
+    let base = [
+        "hotspots",
+        "--data",
+        &data,
+        "--config",
+        &config,
+        "--method",
+        "nearrepeat",
+    ];
+    let (ok, csv, err) = run_hotspot(&[&base[..], &["--format", "csv"]].concat());
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = csv.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "distance_band,time_band,observed,expected,expected_independent,knox_ratio,p"
+    );
+    assert_eq!(lines.len(), 1 + 6 * 5, "{csv}");
+    let first: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(&first[..2], ["0-100", "0-7"]);
+    assert!(first[2].parse::<u64>().unwrap() >= 60, "{}", lines[1]);
+    assert!(first[5].parse::<f64>().unwrap() > 2.0, "{}", lines[1]);
+    assert!(first[6].parse::<f64>().unwrap() <= 0.01, "{}", lines[1]);
+    assert!(lines[30].starts_with("500+,28+,"));
+    let total: u64 = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(2).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 360 * 359 / 2, "every pair counted once");
+    assert!(
+        err.contains("within 100 m and within 7 days of a request"),
+        "{err}"
+    );
+
+    let (ok, geojson, err) = run_hotspot(&base);
+    assert!(ok, "{err}");
+    let fc: Value = serde_json::from_str(&geojson).unwrap();
+    assert_eq!(fc["knox"]["strongest"]["distance_band"], "0-100");
+    assert!(fc["knox"]["reading"]
+        .as_str()
+        .unwrap()
+        .contains("as many others follow"));
+    let lines = fc["features"].as_array().unwrap();
+    assert!(lines.len() >= 60);
+    assert!(lines.iter().all(|f| f["geometry"]["type"] == "LineString"
+        && f["properties"]["distance_m"].as_f64().unwrap() <= 100.0
+        && f["properties"]["days_apart"].as_f64().unwrap() <= 7.0));
+    // the seed makes the table reproducible
+    let (_, again, _) = run_hotspot(&[&base[..], &["--format", "csv"]].concat());
+    assert_eq!(again, csv);
+    let (ok, _, err) = run_hotspot(&[&base[..], &["--time-bands", "7,0"]].concat());
+    assert!(!ok && err.contains("time_bands (--time-bands)"), "{err}");
+}
+
+#[tokio::test]
+async fn the_layer_serves_the_knox_table() {
+    let dir = tempfile::tempdir().unwrap();
+    import_chain(dir.path());
+    let server = common::start(dir.path()).await;
+    let get = |q: &str| reqwest::get(server.url(&format!("/api/v1/hotspots.geojson?{q}")));
+    let response = get("method=knox&start=2026-06-01&end=2026-10-31&permutations=19")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let fc: Value = response.json().await.unwrap();
+    assert_eq!(fc["parameters"]["method"], "nearrepeat");
+    assert_eq!(fc["parameters"]["permutations"], 19);
+    assert_eq!(fc["knox"]["cells"].as_array().unwrap().len(), 30);
+    let response = get("method=nearrepeat&distance_bands=100,abc")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("distance_bands"), "{body}");
 }

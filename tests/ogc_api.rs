@@ -684,4 +684,34 @@ async fn gdal_lists_every_collection_and_reads_every_request() {
         .map(|f| f["properties"]["service_request_id"].as_str().unwrap())
         .collect();
     assert_eq!(read.len(), count, "every request once");
+
+    // a derived layer, and a spatial filter GDAL sends as bbox: GDAL's counts are the server's
+    for (layer, spat, query) in [
+        ("hexbins", None, "limit=1"),
+        (
+            "requests",
+            Some(["-75.42", "39.97", "-75.39", "39.99"]),
+            "limit=1&bbox=-75.42,39.97,-75.39,39.99",
+        ),
+    ] {
+        let url = server.url(&format!("/ogc/collections/{layer}/items?{query}"));
+        let page: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        let matched = page["numberMatched"].as_u64().unwrap();
+        assert!(matched > 0);
+        let source = source.clone();
+        let listing = tokio::task::spawn_blocking(move || {
+            let mut args = vec!["-ro", "-al", "-so", source.as_str(), layer];
+            if let Some(spat) = &spat {
+                args.push("-spat");
+                args.extend(spat.iter().copied());
+            }
+            gdal("ogrinfo", &args)
+        })
+        .await
+        .unwrap();
+        assert!(
+            listing.contains(&format!("Feature Count: {matched}")),
+            "{layer}: {listing}"
+        );
+    }
 }

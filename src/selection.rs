@@ -192,27 +192,69 @@ pub fn for_each_position<'a>(
 /// one last), ties newest stored first: the store's list order ([`crate::store::Store::list`])
 /// from the index, without reading the database. Returns the page's ids.
 pub fn list_page(snapshot: &IndexSnapshot, selection: &Selection, page: Page) -> Vec<Arc<str>> {
-    let need = page.offset.saturating_add(page.limit);
-    let mut found: Vec<&IndexedRequest> = Vec::new();
-    for (code, index) in snapshot.types() {
-        if !selection.admits_type(code) {
-            continue;
-        }
-        // newest first, so each type stops after the most a page can use
-        found.extend(
-            index
-                .newest_first(selection.start, selection.end)
-                .filter(|r| selection.admits_in_box(r))
-                .take(need),
-        );
-    }
-    found.sort_unstable_by_key(|r| std::cmp::Reverse((r.requested, r.seq)));
-    found
-        .iter()
-        .skip(page.offset)
-        .take(page.limit)
-        .map(|r| Arc::clone(&r.id))
+    newest_first_page(snapshot, selection, page, |_| true)
+        .into_iter()
+        .map(|(_, r)| Arc::clone(&r.id))
         .collect()
+}
+
+/// The page of [`list_page`]'s order among the selected requests that also pass `keep`,
+/// with their service codes. Each type is read newest first from its time order and the
+/// types are merged, so a page costs its offset plus its length, not a sort of the
+/// selection.
+pub fn newest_first_page<'a>(
+    snapshot: &'a IndexSnapshot,
+    selection: &Selection,
+    page: Page,
+    keep: impl Fn(&IndexedRequest) -> bool,
+) -> Vec<(&'a str, &'a IndexedRequest)> {
+    use std::collections::BinaryHeap;
+    let keep = &keep;
+    let mut streams: Vec<_> = snapshot
+        .types()
+        .filter(|(code, _)| selection.admits_type(code))
+        .map(|(code, index)| {
+            let stream = index
+                .newest_first(selection.start, selection.end)
+                .filter(move |r| selection.admits_in_box(r) && keep(r));
+            (code, stream)
+        })
+        .collect();
+    // the next request of each type (`next[i]`), the newest (largest key) on top of `heads`
+    let mut next: Vec<Option<&IndexedRequest>> =
+        streams.iter_mut().map(|(_, s)| s.next()).collect();
+    let mut heads: BinaryHeap<((Option<i64>, u64), usize)> = next
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.map(|r| ((r.requested, r.seq), i)))
+        .collect();
+    let mut out = Vec::with_capacity(page.limit.min(4_096));
+    let mut skipped = 0;
+    while out.len() < page.limit {
+        let Some((_, i)) = heads.pop() else { break };
+        let Some(r) = next[i] else { break };
+        if skipped < page.offset {
+            skipped += 1;
+        } else {
+            out.push((streams[i].0, r));
+        }
+        next[i] = streams[i].1.next();
+        if let Some(n) = next[i] {
+            heads.push(((n.requested, n.seq), i));
+        }
+    }
+    out
+}
+
+/// How many requests the selection and `keep` admit.
+pub fn count_matches(
+    snapshot: &IndexSnapshot,
+    selection: &Selection,
+    keep: impl Fn(&IndexedRequest) -> bool,
+) -> usize {
+    let mut n = 0;
+    for_each_match(snapshot, selection, |_, r| n += usize::from(keep(r)));
+    n
 }
 
 #[cfg(test)]

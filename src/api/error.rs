@@ -239,3 +239,40 @@ impl IntoResponse for Problem {
         self.0.respond(body)
     }
 }
+
+/// An [`ApiError`] rendered for the OGC API (`/ogc`), as OGC API – Features' exception:
+/// `{"code": "InvalidParameterValue", "description": "bbox: ...", "parameter": "bbox"}`.
+#[derive(Debug)]
+pub struct OgcException(pub ApiError);
+
+macro_rules! ogc_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for OgcException {
+            fn from(e: $t) -> OgcException {
+                OgcException(e.into())
+            }
+        }
+    )*};
+}
+ogc_from!(ApiError, ParamError, HotspotError, StoreError);
+
+impl IntoResponse for OgcException {
+    fn into_response(self) -> Response {
+        let parameter = match self.0.parts().first() {
+            Some(ApiError::BadRequest { field, .. }) => Some(field.clone()),
+            _ => None,
+        };
+        let code = match self.0.status() {
+            StatusCode::BAD_REQUEST => "InvalidParameterValue",
+            StatusCode::NOT_FOUND => "NotFound",
+            StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
+            _ => "ServerError",
+        };
+        let body = serde_json::json!({
+            "code": code,
+            "description": self.0.public_message(),
+            "parameter": parameter,
+        });
+        self.0.respond(body)
+    }
+}

@@ -46,17 +46,29 @@ pub(super) fn query(
     method: Method,
 ) -> Result<(super::params::Scope, HotspotQuery), ApiError> {
     let scope = params.scope(&state.city)?;
-    let query = HotspotQuery {
+    let query = area_query(state, params, &scope.selection, scope.as_of, method)?;
+    Ok((scope, query))
+}
+
+/// The hot-spot query of `method` on `selection` without its box, the method's options read
+/// from `params`.
+pub(super) fn area_query(
+    state: &ServerState,
+    params: &Params,
+    selection: &Selection,
+    as_of: i64,
+    method: Method,
+) -> Result<HotspotQuery, ApiError> {
+    Ok(HotspotQuery {
         selection: Selection {
             bbox: None,
-            ..scope.selection.clone()
+            ..selection.clone()
         },
         method,
         options: MethodOptions::parse(method, |name| params.get(name))?,
-        as_of: Some(scope.as_of),
+        as_of: Some(as_of),
         tz: state.city.config.timezone,
-    };
-    Ok((scope, query))
+    })
 }
 
 /// The analysis method of `hotspots.geojson` / `worklist.csv` (default: the first).
@@ -95,11 +107,11 @@ pub(super) fn report(
 
 /// Keeps the features whose bounds meet `bbox` (the analysis itself always covers the
 /// whole study area, so significance does not depend on the viewport).
-fn clip(fc: &mut FeatureCollection, bbox: Option<[f64; 4]>) {
+pub(super) fn clip(features: &mut Vec<geojson::Feature>, bbox: Option<[f64; 4]>) {
     let Some([w, s, e, n]) = bbox else {
         return;
     };
-    fc.features.retain(|f| {
+    features.retain(|f| {
         let Some(geometry) = &f.geometry else {
             return false;
         };
@@ -118,7 +130,7 @@ fn render_geojson(
     let fc = match outcome {
         Ok(report) => {
             let mut fc = report.to_geojson();
-            clip(&mut fc, bbox);
+            clip(&mut fc.features, bbox);
             fc
         }
         Err(notice) => {

@@ -13,9 +13,10 @@ use super::error::Problem;
 use super::params::{Params, Scope, FILTER_PARAMS};
 use super::respond::{cache_key, cached, Rendered, Work, GEOJSON, JSON};
 use super::{ApiError, ServerState};
+use crate::boundaries::BoundaryLayer;
 use crate::hotspots::{cell_ring, collection, feature, multipolygon, pos, round};
 use crate::index::IndexedRequest;
-use crate::layers::{district_stats, hexbins, type_summaries, Tally};
+use crate::layers::{district_stats, hexbins, type_summaries, DistrictStats, HexBin, Tally};
 use crate::methods::{HEX_RES, LIMIT};
 use crate::selection::{for_each_match, DEFAULT_DAYS, MAX_DAYS};
 use crate::time::{day_anchor, local_time};
@@ -114,7 +115,7 @@ pub async fn catalog(
 }
 
 /// `council_districts` → `Council districts`.
-fn title(id: &str) -> String {
+pub(super) fn title(id: &str) -> String {
     let words = id.replace(['_', '-'], " ");
     let mut chars = words.chars();
     match chars.next() {
@@ -148,7 +149,6 @@ pub async fn requests(
         &headers,
         move |state, snapshot| {
             let app = &state.city;
-            let tz = app.config.timezone;
             let mut found: Vec<(&str, &IndexedRequest)> = Vec::new();
             for_each_match(snapshot, &selection, |code, r| found.push((code, r)));
             found.sort_by(|a, b| b.1.requested.cmp(&a.1.requested).then(a.1.id.cmp(&b.1.id)));
@@ -157,21 +157,7 @@ pub async fn requests(
                 .iter()
                 .skip((page - 1) * limit)
                 .take(limit)
-                .map(|(code, r)| {
-                    let name = app.catalog.get(code).map_or(*code, |s| s.name.as_str());
-                    feature(
-                        r.id.as_ref(),
-                        GeometryValue::Point {
-                            coordinates: pos(r.lon, r.lat),
-                        },
-                        json!({"service_request_id": r.id.as_ref(), "service_code": code,
-                           "service_name": name, "status": r.status.as_str(),
-                           "requested_datetime": local_time(r.requested, tz),
-                           "expected_datetime": local_time(r.expected, tz),
-                           "overdue": r.is_overdue(as_of),
-                           "address": r.address.as_deref()}),
-                    )
-                })
+                .map(|(code, r)| request_feature(app, code, r, as_of))
                 .collect();
             let mut extra = JsonObject::new();
             extra.insert("total".into(), json!(total));
@@ -182,6 +168,64 @@ pub async fn requests(
         },
     )
     .await
+}
+
+/// A request point of type `code` with the properties of `requests.geojson`.
+pub(super) fn request_feature(
+    app: &crate::city::City,
+    code: &str,
+    r: &IndexedRequest,
+    as_of: i64,
+) -> geojson::Feature {
+    let tz = app.config.timezone;
+    let name = app.catalog.get(code).map_or(code, |s| s.name.as_str());
+    feature(
+        r.id.as_ref(),
+        GeometryValue::Point {
+            coordinates: pos(r.lon, r.lat),
+        },
+        json!({"service_request_id": r.id.as_ref(), "service_code": code,
+           "service_name": name, "status": r.status.as_str(),
+           "requested_datetime": local_time(r.requested, tz),
+           "expected_datetime": local_time(r.expected, tz),
+           "overdue": r.is_overdue(as_of),
+           "address": r.address.as_deref()}),
+    )
+}
+
+/// Hex bins as features: id and `h3` the H3 index, `count`, `open`, `overdue`.
+pub(super) fn hexbin_features(bins: &[HexBin]) -> Vec<geojson::Feature> {
+    bins.iter()
+        .map(|b| {
+            feature(
+                b.cell.to_string(),
+                GeometryValue::Polygon {
+                    coordinates: vec![cell_ring(b.cell)],
+                },
+                merge(json!({"h3": b.cell.to_string()}), tally_json(&b.tally)),
+            )
+        })
+        .collect()
+}
+
+/// A boundary layer's districts as features with their statistics.
+pub(super) fn district_features(
+    layer: &BoundaryLayer,
+    stats: &[DistrictStats],
+) -> Vec<geojson::Feature> {
+    stats
+        .iter()
+        .map(|s| {
+            let f = &layer.features[s.feature];
+            let props = json!({"id": f.id, "name": f.name, "area_km2": round(f.area_km2),
+                               "per_km2": round(s.per_km2)});
+            feature(
+                f.id.as_str(),
+                multipolygon(&f.geometry),
+                merge(props, tally_json(&s.tally)),
+            )
+        })
+        .collect()
 }
 
 /// `GET /api/v1/hexbins.geojson`: H3 cells at `res` with counts, open and overdue.
@@ -214,18 +258,7 @@ pub async fn hexbin_layer(
         move |_, snapshot| {
             let bins = hexbins(snapshot, &selection, resolution, as_of);
             let max = bins.first().map_or(0, |b| b.tally.count);
-            let features = bins
-                .iter()
-                .map(|b| {
-                    feature(
-                        b.cell.to_string(),
-                        GeometryValue::Polygon {
-                            coordinates: vec![cell_ring(b.cell)],
-                        },
-                        merge(json!({"h3": b.cell.to_string()}), tally_json(&b.tally)),
-                    )
-                })
-                .collect();
+            let features = hexbin_features(&bins);
             let mut extra = JsonObject::new();
             extra.insert("res".into(), json!(res));
             extra.insert("max_count".into(), json!(max));
@@ -286,16 +319,7 @@ pub async fn boundary_layer(
                 .ok_or_else(|| ApiError::NotFound(format!("no boundary layer {layer_id:?}")))?;
             let (stats, outside) = district_stats(snapshot, &selection, layer, as_of);
             let max = stats.iter().map(|s| s.per_km2).fold(0.0, f64::max);
-            let features = stats
-            .iter()
-            .map(|s| {
-                let f = &layer.features[s.feature];
-                let mut props = json!({"id": f.id, "name": f.name, "area_km2": round(f.area_km2),
-                                       "per_km2": round(s.per_km2)});
-                props = merge(props, tally_json(&s.tally));
-                feature(f.id.as_str(), multipolygon(&f.geometry), props)
-            })
-            .collect();
+            let features = district_features(layer, &stats);
             let mut extra = JsonObject::new();
             extra.insert("layer".into(), json!(layer.id));
             extra.insert("max_per_km2".into(), json!(round(max)));

@@ -1,5 +1,5 @@
 //! HTTP interface (axum): Open311 GeoReport v2 under `/open311/v2/`, map layers under
-//! `/api/v1/`, vector tiles under `/tiles/`, health and metrics, and the map front end
+//! `/api/v1/`, vector tiles under `/tiles/`, OGC API – Features under `/ogc`, health and metrics, and the map front end
 //! (`web/`) at `/`.
 
 pub mod error;
@@ -9,6 +9,7 @@ pub mod health;
 pub mod hotspots;
 pub mod layers;
 pub mod lifecycle;
+pub mod ogc;
 pub mod open311;
 pub mod params;
 pub mod respond;
@@ -51,6 +52,8 @@ pub struct ServerState {
     pub reports: Arc<tokio::sync::Semaphore>,
     /// Whole layers that vector tiles are cut from ([`tile_sources`]).
     pub tile_sources: Arc<tile_sources::SourceCache>,
+    /// Whole derived layers that the OGC API's pages are cut from ([`ogc::items`]).
+    pub ogc_layers: Arc<ogc::items::LayerCache>,
 }
 
 /// The whole HTTP interface.
@@ -66,11 +69,13 @@ pub fn router(city: Arc<City>) -> Router {
         renders: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_RENDERS)),
         reports: Arc::new(tokio::sync::Semaphore::new(respond::CONCURRENT_REPORTS)),
         tile_sources: Arc::default(),
+        ogc_layers: Arc::default(),
     };
     Router::new()
         .nest("/open311/v2", open311::router())
         .nest("/api/v1", api_v1())
         .nest("/tiles", tiles::router())
+        .merge(ogc::router())
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .nest_service("/vendor/maplibre-gl", maplibre_files())

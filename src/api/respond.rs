@@ -360,6 +360,39 @@ where
     Ok(rendered.respond(request))
 }
 
+/// A permit to render `work`. Uncached layers are CPU work: a bounded number render at once,
+/// so a crawler asking for endless distinct boxes queues (then gets 503 after
+/// [`RENDER_WAIT`]) instead of starving everyone.
+async fn renderer(
+    state: &ServerState,
+    work: Work,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let permits = match work {
+        Work::Layer => &state.renders,
+        Work::Report => &state.reports,
+    };
+    tokio::time::timeout(RENDER_WAIT, Arc::clone(permits).acquire_owned())
+        .await
+        .map_err(|_| ApiError::Busy("the server is busy computing layers; retry shortly".into()))?
+        .map_err(ApiError::internal("waiting for a renderer"))
+}
+
+/// Runs `work` on a blocking thread with a renderer's permit (as [`cached`] renders), for
+/// answers that are not kept in the layer cache (the OGC API's pages).
+pub async fn on_renderer<T, F>(state: &ServerState, work: Work, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    let permit = renderer(state, work).await?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(ApiError::internal("rendering a layer"))?
+}
+
 /// One rendering of a cache entry.
 struct Rendering {
     state: ServerState,
@@ -394,18 +427,7 @@ impl Rendering {
     where
         F: FnOnce(&ServerState, &IndexSnapshot) -> Result<Rendered, ApiError> + Send + 'static,
     {
-        // Uncached layers are CPU work: a bounded number render at once, so a crawler asking
-        // for endless distinct boxes queues (then gets 503) instead of starving everyone.
-        let permits = match self.work {
-            Work::Layer => &self.state.renders,
-            Work::Report => &self.state.reports,
-        };
-        let permit = tokio::time::timeout(RENDER_WAIT, Arc::clone(permits).acquire_owned())
-            .await
-            .map_err(|_| {
-                ApiError::Busy("the server is busy computing layers; retry shortly".into())
-            })?
-            .map_err(ApiError::internal("waiting for a renderer"))?;
+        let permit = renderer(&self.state, self.work).await?;
         let Rendering {
             state,
             snapshot,

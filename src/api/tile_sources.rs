@@ -1,6 +1,7 @@
 //! Whole layers kept for cutting vector tiles: the hex bins or the hot-spot report of one
 //! query, projected once ([`FeatureSet`]) and shared by every tile of that query, so a map
-//! view of twenty tiles computes its report once. Keyed by the query and the data version
+//! view of twenty tiles computes its report once (the OGC API's pages share whole layers the
+//! same way, [`super::ogc`]). Keyed by the query and the data version
 //! ([`super::params::data_version`]); the tiles themselves are cached by URL in the layer
 //! cache ([`super::respond`]), which also decides when a tile is rendered again after new
 //! data arrives.
@@ -14,26 +15,34 @@ use crate::tiles::FeatureSet;
 /// Whole layers kept (the least recently used goes first).
 pub const SOURCE_CAPACITY: usize = 16;
 
-type Cell = Arc<Mutex<Option<Arc<FeatureSet>>>>;
+type Cell<T> = Arc<Mutex<Option<Arc<T>>>>;
 
 #[derive(Debug)]
-struct Slot {
+struct Slot<T> {
     version: u64,
     used: u64,
-    cell: Cell,
+    cell: Cell<T>,
 }
 
-/// Layers by query, each of one data version.
-#[derive(Debug, Default)]
-pub struct SourceCache {
-    inner: Mutex<(u64, HashMap<String, Slot>)>,
+/// Layers (by default tile sources, [`FeatureSet`]) by query, each of one data version.
+#[derive(Debug)]
+pub struct SourceCache<T = FeatureSet> {
+    inner: Mutex<(u64, HashMap<String, Slot<T>>)>,
+}
+
+impl<T> Default for SourceCache<T> {
+    fn default() -> Self {
+        SourceCache {
+            inner: Mutex::default(),
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl SourceCache {
+impl<T> SourceCache<T> {
     /// The layer of `key` at `version`, built by `build` unless it is kept. Concurrent
     /// callers of the same key and version wait for one build (call from a blocking thread);
     /// a failed build is not kept.
@@ -41,8 +50,8 @@ impl SourceCache {
         &self,
         key: &str,
         version: u64,
-        build: impl FnOnce() -> Result<FeatureSet, ApiError>,
-    ) -> Result<Arc<FeatureSet>, ApiError> {
+        build: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<Arc<T>, ApiError> {
         let cell = {
             let mut guard = lock(&self.inner);
             let (tick, slots) = &mut *guard;
@@ -92,7 +101,7 @@ mod tests {
 
     #[test]
     fn one_build_per_key_and_version_and_failures_are_retried() {
-        let cache = SourceCache::default();
+        let cache = SourceCache::<FeatureSet>::default();
         let mut builds = 0;
         let mut get = |key: &str, version| {
             cache
@@ -122,7 +131,7 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_layer_goes_first() {
-        let cache = SourceCache::default();
+        let cache = SourceCache::<FeatureSet>::default();
         for i in 0..SOURCE_CAPACITY {
             cache
                 .get_or_build(&i.to_string(), 0, || Ok(FeatureSet::default()))

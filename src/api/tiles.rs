@@ -267,7 +267,7 @@ async fn requests_tile(
 }
 
 /// The H3 resolution of the hex-bin layer (`res`, default the city's), as `hexbins.geojson`.
-fn hex_resolution(state: &ServerState, params: &Params) -> Result<Resolution, ApiError> {
+pub(super) fn hex_resolution(state: &ServerState, params: &Params) -> Result<Resolution, ApiError> {
     let city_res = i64::from(state.city.config.h3_resolution);
     let res = params.from_table(
         &HEX_RES,
@@ -380,9 +380,9 @@ async fn hotspots_tile(
 // ---- TileJSON ---------------------------------------------------------------------------
 
 /// `http(s)://host` of this request, for TileJSON's absolute tile URLs (TileJSON 3.0 asks
-/// for absolute URLs, and MapLibre cannot use relative ones): the `Host` header (HTTP/2: the
+/// for absolute URLs, and MapLibre cannot use relative ones) and the OGC API's links: the `Host` header (HTTP/2: the
 /// request's authority), with `https` when a proxy says so in `X-Forwarded-Proto`.
-fn origin(headers: &HeaderMap, uri: &Uri) -> Result<String, ApiError> {
+pub(super) fn origin(headers: &HeaderMap, uri: &Uri) -> Result<String, ApiError> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -395,7 +395,7 @@ fn origin(headers: &HeaderMap, uri: &Uri) -> Result<String, ApiError> {
         .ok_or_else(|| {
             ApiError::bad(
                 "Host",
-                "TileJSON needs the Host header (a host name and port) to give absolute tile URLs",
+                "absolute links (TileJSON's tiles, OGC API links) need the Host header: a host name and port",
             )
         })?;
     let proto = headers

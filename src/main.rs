@@ -178,14 +178,19 @@ struct HotspotArgs {
     /// Last day or instant (inclusive).
     #[arg(long)]
     end: Option<String>,
+    /// geojson, csv, or gpkg (a GeoPackage file: needs --output).
     #[arg(long, default_value = "geojson")]
     format: OutputFormat,
+    /// Write the result to this file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum OutputFormat {
     Geojson,
     Csv,
+    Gpkg,
 }
 
 fn main() -> Result<()> {
@@ -318,8 +323,53 @@ fn env_keys() -> Vec<String> {
         .collect()
 }
 
+/// Writes the report in `--format` to `--output` (or standard output).
+fn write_report(args: &HotspotArgs, report: &hotspot::hotspots::HotspotReport) -> Result<()> {
+    use hotspot::hotspots::{self as hs};
+    let tz = report.parameters.tz;
+    if let (OutputFormat::Gpkg, Some(path)) = (args.format, &args.output) {
+        let name = match args.method {
+            methods::Method::Repeats => "repeats".to_string(),
+            m => format!("hotspots_{}", m.as_str()),
+        };
+        let fc = report.to_geojson();
+        let layer = hotspot::gpkg::Layer {
+            name: &name,
+            features: &fc.features,
+        };
+        return hotspot::gpkg::write_file(path, &[layer])
+            .with_context(|| format!("writing {}", path.display()));
+    }
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    match (args.format, &report.detail) {
+        (OutputFormat::Geojson | OutputFormat::Gpkg, _) => {
+            serde_json::to_writer(&mut out, &report.to_geojson())?
+        }
+        (OutputFormat::Csv, hs::ReportDetail::Gistar { result, .. }) => {
+            hs::write_gistar_csv(result, &mut out)?
+        }
+        (OutputFormat::Csv, hs::ReportDetail::Dbscan { result, ids }) => {
+            hs::write_dbscan_csv(ids, result, &mut out)?
+        }
+        (OutputFormat::Csv, hs::ReportDetail::Repeats) => report.write_repeats_csv(&mut out, tz)?,
+    }
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
 fn hotspots(args: &HotspotArgs) -> Result<()> {
     use hotspot::hotspots::{self as hs, HotspotQuery};
+    if args.format == OutputFormat::Gpkg && args.output.is_none() {
+        anyhow::bail!(
+            "--format gpkg writes a GeoPackage, a file rather than a stream: add --output FILE.gpkg"
+        );
+    }
     let (config, snapshot, catalog, study_area) = match &args.input {
         Some(file) => {
             let config = match &args.config {
@@ -395,19 +445,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         tz,
     };
     let report = hs::compute_report(&snapshot, &query, study_area.as_deref())?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match (args.format, &report.detail) {
-        (OutputFormat::Geojson, _) => serde_json::to_writer(&mut out, &report.to_geojson())?,
-        (OutputFormat::Csv, hs::ReportDetail::Gistar { result, .. }) => {
-            hs::write_gistar_csv(result, &mut out)?
-        }
-        (OutputFormat::Csv, hs::ReportDetail::Dbscan { result, ids }) => {
-            hs::write_dbscan_csv(ids, result, &mut out)?
-        }
-        (OutputFormat::Csv, hs::ReportDetail::Repeats) => report.write_repeats_csv(&mut out, tz)?,
-    }
-    writeln!(out)?;
+    write_report(args, &report)?;
     if let Some(path) = &args.work_list {
         let mut file = std::io::BufWriter::new(
             std::fs::File::create(path)

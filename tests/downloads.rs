@@ -48,6 +48,91 @@ fn ogrinfo(source: &str) -> Summary {
     }
 }
 
+/// A Python that runs GDAL's GeoPackage validator (`validate_gpkg.py` of python3-gdal, which
+/// Debian's gdal-bin brings); missing only when GDAL is (see [`common::require_gdal`]).
+fn gpkg_validator() -> Option<&'static str> {
+    let found = ["/usr/bin/python3", "python3"].into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import osgeo_utils.samples.validate_gpkg"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() && std::env::var_os("HOTSPOT_REQUIRE_GDAL").is_some() {
+        panic!("HOTSPOT_REQUIRE_GDAL: GDAL's validate_gpkg.py (python3-gdal) is not installed");
+    }
+    found
+}
+
+/// GDAL's validator finds nothing against the GeoPackage 1.3 requirements in `file`.
+fn assert_valid_geopackage(file: &Path) {
+    let Some(python) = gpkg_validator() else {
+        eprintln!("SKIPPED validate_gpkg.py: python3-gdal is not installed");
+        return;
+    };
+    let out = Command::new(python)
+        .args(["-m", "osgeo_utils.samples.validate_gpkg"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "validate_gpkg {}: {}{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// GDAL's reading of a GeoPackage (`ogr2ogr -f GeoJSON`) holds `geojson`'s features, in
+/// order: the same geometries and property values (datetimes as the same instant in UTC,
+/// nested values as their JSON text, doubles to 16 digits).
+fn assert_gdal_reads_the_same_features(file: &Path, geojson: &Value) {
+    let out = Command::new("ogr2ogr")
+        .args(["-f", "GeoJSON", "/vsistdout/"])
+        .arg(file)
+        .output()
+        .expect("running ogr2ogr");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (ours, theirs) = (
+        geojson["features"].as_array().unwrap(),
+        read["features"].as_array().unwrap(),
+    );
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(theirs) {
+        assert_eq!(a["geometry"], b["geometry"], "{}", a["id"]);
+        for (key, value) in a["properties"].as_object().unwrap() {
+            let got = &b["properties"][key];
+            let same = match value {
+                // GDAL may hand JSON text on as JSON
+                Value::Object(_) | Value::Array(_) => {
+                    got == value
+                        || got.as_str().and_then(|t| serde_json::from_str(t).ok())
+                            == Some(value.clone())
+                }
+                Value::String(t) => match chrono::DateTime::parse_from_rfc3339(t) {
+                    Ok(when) => {
+                        got.as_str()
+                            .and_then(|g| chrono::DateTime::parse_from_rfc3339(g).ok())
+                            == Some(when)
+                    }
+                    Err(_) => got == value,
+                },
+                // GDAL prints doubles with 16 significant digits
+                Value::Number(n) if n.is_f64() => got
+                    .as_f64()
+                    .is_some_and(|g| (g - n.as_f64().unwrap()).abs() <= 1e-12 * g.abs().max(1.0)),
+                _ => got == value,
+            };
+            assert!(same, "{} {key}: {value} read as {got}", a["id"]);
+        }
+    }
+}
+
 fn features(geojson: &Value) -> usize {
     geojson["features"].as_array().unwrap().len()
 }
@@ -107,6 +192,8 @@ async fn every_layer_downloads_as_a_geopackage_that_gdal_reads() {
         assert_eq!(summary.count, expected, "{path}?{query}");
         assert_eq!(summary.geometry, geometry, "{path}");
         assert!(summary.text.contains("EPSG\",4326"), "{}", summary.text);
+        assert_gdal_reads_the_same_features(&file, &geojson.json());
+        assert_valid_geopackage(&file);
     }
     // the request points' properties keep their types
     let file = files.path().join("requests.gpkg");
@@ -323,5 +410,6 @@ fn cli_writes_a_geopackage_to_a_file_only() {
         assert_eq!(summary.layer, "hotspots_dbscan");
         assert_eq!(summary.count, 1);
         assert_eq!(summary.geometry, "Multi Polygon");
+        assert_valid_geopackage(&gpkg);
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod events;
 pub mod geocode;
+pub mod gpkg;
 pub mod hotspots;
 pub mod import;
 pub mod index;

@@ -190,14 +190,19 @@ struct HotspotArgs {
     /// Last day or instant (inclusive).
     #[arg(long)]
     end: Option<String>,
+    /// geojson, csv, or gpkg (a GeoPackage file: needs --output).
     #[arg(long, default_value = "geojson")]
     format: OutputFormat,
+    /// Write the result to this file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum OutputFormat {
     Geojson,
     Csv,
+    Gpkg,
 }
 
 fn main() -> Result<()> {
@@ -332,6 +337,11 @@ fn env_keys() -> Vec<String> {
 
 fn hotspots(args: &HotspotArgs) -> Result<()> {
     use hotspot::hotspots::{self as hs, HotspotQuery};
+    if args.format == OutputFormat::Gpkg && args.output.is_none() {
+        anyhow::bail!(
+            "--format gpkg writes a GeoPackage, a file rather than a stream: add --output FILE.gpkg"
+        );
+    }
     let (config, snapshot, catalog, study_area) = match &args.input {
         Some(file) => {
             let config = match &args.config {
@@ -413,25 +423,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         tz,
     };
     let report = hs::compute_report(&snapshot, &query, study_area.as_deref())?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match (args.format, &report.detail) {
-        (OutputFormat::Geojson, _) => serde_json::to_writer(&mut out, &report.to_geojson())?,
-        (OutputFormat::Csv, hs::ReportDetail::Gistar { result, .. }) => {
-            hs::write_gistar_csv(result, &mut out)?
-        }
-        (OutputFormat::Csv, hs::ReportDetail::Dbscan { result, ids }) => {
-            hs::write_dbscan_csv(ids, result, &mut out)?
-        }
-        (OutputFormat::Csv, hs::ReportDetail::Repeats) => report.write_repeats_csv(&mut out, tz)?,
-        (OutputFormat::Csv, hs::ReportDetail::Emerging { result }) => {
-            hs::write_emerging_csv(result, &mut out)?
-        }
-        (OutputFormat::Csv, hs::ReportDetail::NearRepeat { result, .. }) => {
-            hs::write_knox_csv(result, &mut out)?
-        }
-    }
-    writeln!(out)?;
+    cli::output::write_report(args, &report)?;
     if let Some(path) = &args.work_list {
         let mut file = std::io::BufWriter::new(
             std::fs::File::create(path)

@@ -53,6 +53,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("layers", &["model", "index", "selection", "boundaries"]),
     ("methods", &["analysis"]),
     ("tiles", &[]),
+    ("gpkg", &[]),
     (
         "hotspots",
         &["model", "time", "analysis", "index", "selection", "methods"],

@@ -10,8 +10,9 @@ use geojson::{FeatureCollection, JsonObject};
 use serde_json::json;
 
 use super::error::Problem;
+use super::formats::LayerFormat;
 use super::params::Params;
-use super::respond::{cache_key, cached, Rendered, Work, CSV, GEOJSON};
+use super::respond::{cache_key, cached, Rendered, Work, CSV};
 use super::{ApiError, ServerState};
 use crate::hotspots::{compute_report, HotspotError, HotspotQuery, HotspotReport};
 use crate::index::IndexSnapshot;
@@ -123,9 +124,13 @@ pub(super) fn clip(features: &mut Vec<geojson::Feature>, bbox: Option<[f64; 4]>)
     });
 }
 
-fn render_geojson(
+/// A report's features (or, when too few requests match, an empty layer with the `notice`)
+/// in `format`; `name` names the layer in a GeoPackage.
+fn render_layer(
     outcome: Result<HotspotReport, String>,
     bbox: Option<[f64; 4]>,
+    format: LayerFormat,
+    name: &str,
 ) -> Result<Rendered, ApiError> {
     let fc = match outcome {
         Ok(report) => {
@@ -143,17 +148,16 @@ fn render_geojson(
             }
         }
     };
-    let body = serde_json::to_vec(&fc).map_err(ApiError::internal("serializing a report"))?;
-    Ok(Rendered::new(body, GEOJSON))
+    format.render(&fc, name)
 }
 
-/// A ranked-areas layer as GeoJSON: `route` names it in the cache, `method` picks the
-/// analysis from the parameters.
+/// A ranked-areas layer in `format`: `route` names it in the cache (and, with the method, in
+/// a GeoPackage), `method` picks the analysis from the parameters.
 async fn report_layer(
     state: ServerState,
     raw: Option<String>,
     headers: HeaderMap,
-    route: &str,
+    (route, format): (&str, LayerFormat),
     allowed: &[&str],
     method: impl FnOnce(&Params) -> Result<Method, ApiError>,
 ) -> Result<Response, Problem> {
@@ -161,7 +165,11 @@ async fn report_layer(
     let method = method(&params)?;
     let (scope, q) = query(&state, &params, method)?;
     let bbox = scope.selection.bbox;
-    let key = cache_key(route, &raw);
+    let key = cache_key(&format.cache_route(route), &raw);
+    let name = match method {
+        Method::Repeats => route.to_string(),
+        _ => format!("{route}_{}", method.as_str()),
+    };
     cached(
         &state,
         Work::Report,
@@ -169,28 +177,31 @@ async fn report_layer(
         key,
         scope.version,
         &headers,
-        move |state, snapshot| render_geojson(report(state, snapshot, &q)?, bbox),
+        move |state, snapshot| render_layer(report(state, snapshot, &q)?, bbox, format, &name),
     )
     .await
 }
 
-/// `GET /api/v1/hotspots.geojson`.
+/// `GET /api/v1/hotspots.geojson` (or `.gpkg`, the layer named `hotspots_{method}`).
 pub async fn hotspots(
     State(state): State<ServerState>,
+    format: LayerFormat,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    report_layer(state, raw, headers, "hotspots", &area_params(), area_method).await
+    let route = ("hotspots", format);
+    report_layer(state, raw, headers, route, &area_params(), area_method).await
 }
 
-/// `GET /api/v1/repeats.geojson`.
+/// `GET /api/v1/repeats.geojson` (or `.gpkg`).
 pub async fn repeats(
     State(state): State<ServerState>,
+    format: LayerFormat,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let allowed: Vec<&str> = Method::Repeats.spec().param_names().collect();
-    report_layer(state, raw, headers, "repeats", &allowed, |_| {
+    report_layer(state, raw, headers, ("repeats", format), &allowed, |_| {
         Ok(Method::Repeats)
     })
     .await

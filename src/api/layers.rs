@@ -10,6 +10,7 @@ use h3o::Resolution;
 use serde_json::{json, Value};
 
 use super::error::Problem;
+use super::formats::LayerFormat;
 use super::params::{Params, Scope, FILTER_PARAMS};
 use super::respond::{cache_key, cached, Rendered, Work, GEOJSON, JSON};
 use super::{ApiError, ServerState};
@@ -21,11 +22,17 @@ use crate::methods::{HEX_RES, LIMIT};
 use crate::selection::{for_each_match, DEFAULT_DAYS, MAX_DAYS};
 use crate::time::{day_anchor, local_time};
 
-fn geojson_body(features: Vec<geojson::Feature>, extra: JsonObject) -> Result<Rendered, ApiError> {
+/// A layer's features with its foreign members (GeoJSON only), in `format`; `name` names it
+/// in a GeoPackage.
+fn layer_body(
+    format: LayerFormat,
+    name: &str,
+    features: Vec<geojson::Feature>,
+    extra: JsonObject,
+) -> Result<Rendered, ApiError> {
     let mut fc = collection(features);
     fc.foreign_members = Some(extra);
-    let body = serde_json::to_vec(&fc).map_err(ApiError::internal("serializing a layer"))?;
-    Ok(Rendered::new(body, GEOJSON))
+    format.render(&fc, name)
 }
 
 fn tally_json(t: &Tally) -> Value {
@@ -124,9 +131,11 @@ pub(super) fn title(id: &str) -> String {
     }
 }
 
-/// `GET /api/v1/requests.geojson`: request points, newest first, `limit` per `page`.
+/// `GET /api/v1/requests.geojson` (or `.gpkg`): request points, newest first, `limit` per
+/// `page`.
 pub async fn requests(
     State(state): State<ServerState>,
+    format: LayerFormat,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
@@ -144,7 +153,7 @@ pub async fn requests(
         &state,
         Work::Layer,
         snapshot,
-        cache_key("requests", &raw),
+        cache_key(&format.cache_route("requests"), &raw),
         version,
         &headers,
         move |state, snapshot| {
@@ -164,7 +173,7 @@ pub async fn requests(
             extra.insert("page".into(), json!(page));
             extra.insert("limit".into(), json!(limit));
             extra.insert("pages".into(), json!(total.div_ceil(limit)));
-            geojson_body(features, extra)
+            layer_body(format, "requests", features, extra)
         },
     )
     .await
@@ -228,9 +237,11 @@ pub(super) fn district_features(
         .collect()
 }
 
-/// `GET /api/v1/hexbins.geojson`: H3 cells at `res` with counts, open and overdue.
+/// `GET /api/v1/hexbins.geojson` (or `.gpkg`): H3 cells at `res` with counts, open and
+/// overdue.
 pub async fn hexbin_layer(
     State(state): State<ServerState>,
+    format: LayerFormat,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
@@ -252,7 +263,7 @@ pub async fn hexbin_layer(
         &state,
         Work::Layer,
         snapshot,
-        cache_key("hexbins", &raw),
+        cache_key(&format.cache_route("hexbins"), &raw),
         version,
         &headers,
         move |_, snapshot| {
@@ -262,23 +273,23 @@ pub async fn hexbin_layer(
             let mut extra = JsonObject::new();
             extra.insert("res".into(), json!(res));
             extra.insert("max_count".into(), json!(max));
-            geojson_body(features, extra)
+            layer_body(format, "hexbins", features, extra)
         },
     )
     .await
 }
 
-/// `GET /api/v1/boundaries/{layer}.geojson`: the layer's districts with count, open,
-/// overdue and requests per km² of the filtered requests, ready for a choropleth.
+/// `GET /api/v1/boundaries/{layer}.geojson` (or `.gpkg`): the layer's districts with count,
+/// open, overdue and requests per km² of the filtered requests, ready for a choropleth.
 pub async fn boundary_layer(
     State(state): State<ServerState>,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let Some(layer_id) = file.strip_suffix(".geojson") else {
+    let Some((layer_id, format)) = LayerFormat::split(&file) else {
         return Err(ApiError::NotFound(format!(
-            "{file:?}: boundary layers are served as {{layer}}.geojson"
+            "{file:?}: boundary layers are served as {{layer}}.geojson or {{layer}}.gpkg"
         ))
         .into());
     };
@@ -308,7 +319,7 @@ pub async fn boundary_layer(
         &state,
         Work::Layer,
         snapshot,
-        cache_key(&format!("boundaries/{layer_id}"), &raw),
+        cache_key(&format.cache_route(&format!("boundaries/{layer_id}")), &raw),
         version,
         &headers,
         move |state, snapshot| {
@@ -324,7 +335,7 @@ pub async fn boundary_layer(
             extra.insert("layer".into(), json!(layer.id));
             extra.insert("max_per_km2".into(), json!(round(max)));
             extra.insert("outside".into(), json!(outside));
-            geojson_body(features, extra)
+            layer_body(format, &layer.id, features, extra)
         },
     )
     .await

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod events;
+pub mod formats;
 pub mod geocode;
 pub mod health;
 pub mod hotspots;
@@ -12,6 +13,7 @@ pub mod lifecycle;
 pub mod ogc;
 pub mod open311;
 pub mod params;
+pub mod ranges;
 pub mod respond;
 pub mod tile_sources;
 pub mod tiles;
@@ -87,6 +89,8 @@ pub fn router(city: Arc<City>) -> Router {
         .layer(cors())
         .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(respond::weak_etag_when_encoded))
+        .layer(axum::middleware::from_fn(ranges::identity_for_ranges))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             health::count_and_log,
@@ -100,11 +104,15 @@ fn api_v1() -> Router<ServerState> {
     Router::new()
         .route("/layers", get(layers::catalog))
         .route("/requests.geojson", get(layers::requests))
+        .route("/requests.gpkg", get(layers::requests))
         .route("/hexbins.geojson", get(layers::hexbin_layer))
+        .route("/hexbins.gpkg", get(layers::hexbin_layer))
         .route("/streets.geojson", get(layers::streets))
         .route("/boundaries/{file}", get(layers::boundary_layer))
         .route("/hotspots.geojson", get(hotspots::hotspots))
+        .route("/hotspots.gpkg", get(hotspots::hotspots))
         .route("/repeats.geojson", get(hotspots::repeats))
+        .route("/repeats.gpkg", get(hotspots::repeats))
         .route("/worklist.csv", get(hotspots::work_list))
         .route("/geocode", get(geocode::geocode))
         .route("/reverse", get(geocode::reverse))
@@ -145,14 +153,20 @@ fn maplibre_files() -> ServeDir<axum::routing::MethodRouter> {
 }
 
 /// Cross-origin reads are open (any site may embed the layers, revalidate them with
-/// `If-None-Match` and read their `ETag`); writes are not (see [`same_origin_writes`]).
+/// `If-None-Match`, ask for byte ranges and read their `ETag`); writes are not (see
+/// [`same_origin_writes`]).
 fn cors() -> CorsLayer {
     use axum::http::header;
     CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD])
-        .allow_headers([header::IF_NONE_MATCH])
-        .expose_headers([header::ETAG])
+        .allow_headers([header::IF_NONE_MATCH, header::RANGE, header::IF_RANGE])
+        .expose_headers([
+            header::ETAG,
+            header::ACCEPT_RANGES,
+            header::CONTENT_RANGE,
+            header::CONTENT_DISPOSITION,
+        ])
 }
 
 /// Refuses writes that a browser sends from another site (`Sec-Fetch-Site: cross-site`, or an

@@ -1,5 +1,5 @@
-//! Rendered layer responses: cached per URL until the index changes, with strong ETags so
-//! a browser's `If-None-Match` gets `304 Not Modified`.
+//! Rendered layer responses: cached per URL until the index changes, with ETags so a
+//! browser's `If-None-Match` gets `304 Not Modified`, and byte ranges ([`super::ranges`]).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::Problem;
-use super::{ApiError, ServerState};
+use super::{ranges, ApiError, ServerState};
 use crate::index::IndexSnapshot;
 
 /// GeoJSON's media type (RFC 7946).
@@ -34,13 +34,13 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    /// Wraps a body, deriving its ETag from the bytes. The ETag is weak (`W/"…"`): the same
-    /// content is served identity, gzip or brotli encoded (`Vary: Accept-Encoding`), and a
-    /// strong tag would claim the encodings are byte-identical.
+    /// Wraps a body, deriving its ETag from the bytes. The ETag is strong (`"…"`) for this
+    /// identity body; [`weak_etag_when_encoded`] makes it weak (`W/"…"`) on gzip or brotli
+    /// answers, which are other bytes of the same content (`Vary: Accept-Encoding`).
     pub fn new(body: Vec<u8>, content_type: &'static str) -> Rendered {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         body.hash(&mut hasher);
-        let etag = format!("W/\"{:016x}-{:x}\"", hasher.finish(), body.len());
+        let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
         Rendered {
             body: Bytes::from(body),
             content_type,
@@ -55,57 +55,98 @@ impl Rendered {
         self
     }
 
-    /// The response to a request with these headers: 304 when its ETag matches.
+    /// The response to a request with these headers: 304 when its ETag matches (weakly);
+    /// else the body, or the byte range it asks for ([`ranges`]).
     pub fn respond(&self, request: &HeaderMap) -> Response {
-        let etag = HeaderValue::from_str(&self.etag).expect("hex etag is a valid header");
-        let cache = HeaderValue::from_static("no-cache");
-        let vary = HeaderValue::from_static("accept-encoding");
-        if if_none_match(request, &self.etag) {
-            return (
-                StatusCode::NOT_MODIFIED,
-                [
-                    (header::ETAG, etag),
-                    (header::CACHE_CONTROL, cache),
-                    (header::VARY, vary),
-                ],
-            )
-                .into_response();
+        let common = |tag: &str| {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(tag) {
+                headers.insert(header::ETAG, v);
+            }
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            headers
+        };
+        if let Some(sent_weak) = if_none_match(request, &self.etag) {
+            // the tag as the client holds it: weak when it came with an encoded answer
+            let tag = if sent_weak {
+                format!("W/{}", self.etag)
+            } else {
+                self.etag.clone()
+            };
+            return (StatusCode::NOT_MODIFIED, common(&tag)).into_response();
         }
-        let mut response = (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(self.content_type),
-                ),
-                (header::ETAG, etag),
-                (header::CACHE_CONTROL, cache),
-                (header::VARY, vary),
-            ],
-            self.body.clone(),
-        )
-            .into_response();
+        let mut headers = common(&self.etag);
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
         if let Some(name) = &self.filename {
             let value = format!("attachment; filename=\"{}\"", name.replace('"', ""));
             if let Ok(v) = HeaderValue::from_str(&value) {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_DISPOSITION, v);
+                headers.insert(header::CONTENT_DISPOSITION, v);
             }
         }
-        response
+        let len = self.body.len() as u64;
+        let content_range =
+            |text: String| HeaderValue::from_str(&text).expect("a byte range is a valid header");
+        match ranges::requested(request, &self.etag, len) {
+            ranges::Answer::Full => (headers, self.body.clone()).into_response(),
+            ranges::Answer::Partial { start, end } => {
+                headers.insert(
+                    header::CONTENT_RANGE,
+                    content_range(format!("bytes {start}-{end}/{len}")),
+                );
+                let part = self.body.slice(start as usize..=end as usize);
+                (StatusCode::PARTIAL_CONTENT, headers, part).into_response()
+            }
+            ranges::Answer::Unsatisfiable => {
+                headers.remove(header::CONTENT_TYPE);
+                headers.insert(
+                    header::CONTENT_RANGE,
+                    content_range(format!("bytes */{len}")),
+                );
+                (StatusCode::RANGE_NOT_SATISFIABLE, headers).into_response()
+            }
+        }
     }
 }
 
-/// Weak comparison (RFC 9110 §13.1.2), as `If-None-Match` asks for.
-fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
+/// Weak comparison (RFC 9110 §13.1.2), as `If-None-Match` asks for: `Some(weak)` when a tag
+/// sent matches ours, `weak` telling whether the client sent it as `W/`.
+fn if_none_match(request: &HeaderMap, etag: &str) -> Option<bool> {
     let ours = etag.trim_start_matches("W/");
     request
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == ours || t == "*")
+        .map(str::trim)
+        .find(|t| t.trim_start_matches("W/") == ours || *t == "*")
+        .map(|t| t.starts_with("W/"))
+}
+
+/// Middleware (outside the compression layer): an answer the compression layer encoded gets
+/// its ETag weakened, so the strong tag names the identity bytes only (what `If-Range` and
+/// byte ranges refer to), while `If-None-Match` still matches every encoding.
+pub async fn weak_etag_when_encoded(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if headers.contains_key(header::CONTENT_ENCODING) {
+        let strong = headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .filter(|t| !t.starts_with("W/"))
+            .map(|t| format!("W/{t}"));
+        if let Some(weak) = strong.and_then(|t| HeaderValue::from_str(&t).ok()) {
+            headers.insert(header::ETAG, weak);
+        }
+    }
+    response
 }
 
 /// Layers rendered at once (the rest wait up to [`RENDER_WAIT`]).
@@ -499,6 +540,39 @@ mod tests {
         assert_eq!(r.respond(&headers).status(), StatusCode::OK);
         let other = Rendered::new(b"[]".to_vec(), JSON);
         assert_ne!(r.etag, other.etag);
+        // strong for the identity body; a weak spelling also matches and is echoed
+        assert!(r.etag.starts_with('"'));
+        let weak = format!("W/{}", r.etag);
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&weak).unwrap());
+        let not_modified = r.respond(&headers);
+        assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(not_modified.headers()[header::ETAG], weak.as_str());
+    }
+
+    #[test]
+    fn ranges_of_the_body() {
+        let r = Rendered::new(b"0123456789".to_vec(), JSON).download("x.json");
+        let ask = |range: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::RANGE, HeaderValue::from_str(range).unwrap());
+            r.respond(&headers)
+        };
+        let whole = r.respond(&HeaderMap::new());
+        assert_eq!(whole.headers()[header::ACCEPT_RANGES], "bytes");
+        let part = ask("bytes=2-4");
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        let h = part.headers();
+        assert_eq!(h[header::CONTENT_RANGE], "bytes 2-4/10");
+        assert_eq!(h[header::ETAG], r.etag.as_str());
+        assert_eq!(h[header::CONTENT_TYPE], JSON);
+        assert_eq!(
+            h[header::CONTENT_DISPOSITION],
+            "attachment; filename=\"x.json\""
+        );
+        let none = ask("bytes=10-");
+        assert_eq!(none.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(none.headers()[header::CONTENT_RANGE], "bytes */10");
+        assert_eq!(ask("bytes=2-1").status(), StatusCode::OK);
     }
 
     #[test]

@@ -1,3 +1,4 @@
 //! Subcommands of the `hotspot` binary that are more than a call into the library.
 
+pub mod output;
 pub mod sync;

@@ -293,3 +293,24 @@ pub fn require_python(test: &str, module: &str, package: &str) -> bool {
     eprintln!("SKIPPED {reason}");
     false
 }
+
+/// Whether GDAL's `ogrinfo` runs, for `test`. When it does not, the test is skipped with a
+/// printed reason, unless `HOTSPOT_REQUIRE_GDAL` is set (as CI sets it): then the missing
+/// tool fails the test.
+pub fn require_gdal(test: &str) -> bool {
+    let found = Command::new("ogrinfo")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return true;
+    }
+    let reason = format!("{test}: GDAL's ogrinfo is not installed (apt-get install gdal-bin)");
+    if std::env::var_os("HOTSPOT_REQUIRE_GDAL").is_some() {
+        panic!("GDAL check required (HOTSPOT_REQUIRE_GDAL) but {reason}");
+    }
+    eprintln!("SKIPPED {reason}");
+    false
+}

@@ -219,7 +219,13 @@ async fn a_huge_body_over_a_socket_is_refused_mid_upload() {
         let (status, text) = match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                (status, response.text().await.unwrap_or_default())
+                match response.text().await {
+                    Ok(text) if !text.is_empty() => (status, text),
+                    // the answer's head arrived but its body was cut off with the upload
+                    _ => raw_headers_only(server.addr, &case.path, case.body.len())
+                        .await
+                        .unwrap_or((status, String::new())),
+                }
             }
             // The server may answer a huge body's headers (413) and close while the client
             // is still writing it: ask again the way such a client would see the answer.

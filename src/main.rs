@@ -94,7 +94,7 @@ enum Command {
     },
     /// Find hot spots (Gi* on H3 cells), clusters (DBSCAN) or repeat addresses of one or more
     /// request types, ranked by SLA priority.
-    Hotspots(HotspotArgs),
+    Hotspots(Box<HotspotArgs>),
     /// Locate an address (or a CSV of them) on the city's address points and street centerlines.
     Geocode(GeocodeArgs),
 }

@@ -455,7 +455,9 @@ async fn attribute_answers_are_checked_against_the_definition() {
     post_id(&app, &heat).await;
 
     let before = app.city.store.count().unwrap();
-    let cases: Vec<(&str, Vec<(&'static str, String)>, &str)> = vec![
+    // (case, form fields, what the refusal says)
+    type Case = (&'static str, Vec<(&'static str, String)>, &'static str);
+    let cases: Vec<Case> = vec![
         (
             "required missing",
             post_with(&[("service_code", "heat")]),

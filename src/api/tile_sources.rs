@@ -115,7 +115,6 @@ mod tests {
         get("a", 1);
         get("b", 1);
         get("a", 2);
-        drop(get);
         assert_eq!(builds, 3);
         let failed = cache.get_or_build("c", 1, || Err(ApiError::NotFound("x".into())));
         assert!(failed.is_err());

@@ -7,6 +7,11 @@
 //!   from the index, Gi*, regions, SLA summaries, ranking, work lists).
 //! * `dbscan_1m`: DBSCAN eps 100 m, min 5, with hulls (target ≤ 1 s).
 //! * `report_dbscan_1m`: the whole DBSCAN report.
+//! * `emerging_cube_1m_52w`: emerging hot spots, the space-time cube of res-9 cells × 52
+//!   weekly steps (Gi* on every bin, FDR, Mann–Kendall, categories; target ≤ 300 ms).
+//! * `report_emerging_1m_52w`: the whole emerging hot-spot report.
+//! * `knox_100k_99`: the Knox table of 100,000 requests (every tenth) with 99 permutations
+//!   (target ≤ 2 s).
 //!
 //! `cargo run --example bench_analysis` prints the same figures plus peak memory.
 
@@ -15,6 +20,8 @@ mod common;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use hotspot::analysis::emerging::{emerging_hotspots, EmergingParams};
+use hotspot::analysis::knox::{knox, KnoxParams};
 use hotspot::analysis::{count_cells, dbscan, gistar_from_counts, DbscanParams, GiStarParams};
 use hotspot::hotspots::{compute_report, exact_cells, select, HotspotQuery, MIN_REQUESTS};
 use hotspot::index::Index;
@@ -61,12 +68,46 @@ fn engine(c: &mut Criterion) {
         b.iter(|| dbscan(&sel.points, &params).expect("dbscan"))
     });
     let query = HotspotQuery {
-        selection,
+        selection: selection.clone(),
         method: Method::Dbscan,
         ..Default::default()
     };
     g.bench_function("report_dbscan_1m", |b| {
         b.iter(|| compute_report(&snapshot, &query, None).expect("report"))
+    });
+    let times = sel.times(&snapshot);
+    let events: Vec<(h3o::CellIndex, i64)> = cells
+        .iter()
+        .zip(&times)
+        .filter_map(|(&c, t)| Some((c, (*t)?)))
+        .collect();
+    let cube = EmergingParams {
+        steps: Some(52),
+        end: selection.end,
+        ..EmergingParams::default()
+    };
+    g.bench_function("emerging_cube_1m_52w", |b| {
+        b.iter(|| emerging_hotspots(&events, &cube).expect("cube"))
+    });
+    let mut query = HotspotQuery {
+        selection,
+        method: Method::Emerging,
+        ..Default::default()
+    };
+    query.options.res = Some(9);
+    query.options.steps = Some(52);
+    g.bench_function("report_emerging_1m_52w", |b| {
+        b.iter(|| compute_report(&snapshot, &query, None).expect("report"))
+    });
+    let knox_events: Vec<(f64, f64, i64)> = sel
+        .points
+        .iter()
+        .zip(&times)
+        .step_by(10)
+        .filter_map(|(p, t)| Some((p.x, p.y, (*t)?)))
+        .collect();
+    g.bench_function("knox_100k_99", |b| {
+        b.iter(|| knox(&knox_events, &KnoxParams::default()).expect("knox"))
     });
     g.finish();
 }

@@ -29,3 +29,4 @@ pub mod store;
 pub mod sync;
 pub mod tiles;
 pub mod time;
+pub mod trends;

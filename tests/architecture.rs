@@ -75,6 +75,17 @@ const RULES: &[(&str, &[&str])] = &[
         ],
     ),
     ("sync", &["model", "store", "intake", "city"]),
+    (
+        "trends",
+        &[
+            "analysis",
+            "boundaries",
+            "catalog",
+            "index",
+            "selection",
+            "time",
+        ],
+    ),
 ];
 
 fn src() -> PathBuf {

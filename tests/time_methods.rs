@@ -326,3 +326,87 @@ async fn the_layer_serves_the_knox_table() {
     let body = response.text().await.unwrap();
     assert!(body.contains("distance_bands"), "{body}");
 }
+
+#[test]
+fn cli_trends_count_every_request_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = import(dir.path());
+    let (ok, csv, err) = run_hotspot(&[
+        "trends",
+        "--data",
+        &data,
+        "--config",
+        &config,
+        "--step-days",
+        "7",
+        "--start",
+        "2026-06-01",
+    ]);
+    assert!(ok, "{err}");
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(
+        csv.lines().next(),
+        Some("group,name,step_start,step_end,opened,closed,open_at_end,median_days_to_close,share_closed_within_sla")
+    );
+    let opened: u64 = rows.iter().map(|r| r[4].parse::<u64>().unwrap()).sum();
+    let in_window = planted()
+        .iter()
+        .filter(|r| r["requested_datetime"].as_str().unwrap() > "2026-06-01T05:00:00")
+        .count() as u64;
+    assert_eq!(opened, in_window);
+    // every planted request is open: the backlog of the last step is all of them
+    assert_eq!(rows.last().unwrap()[6], planted().len().to_string());
+    let (ok, _, err) = run_hotspot(&[
+        "trends", "--data", &data, "--config", &config, "--by", "wards",
+    ]);
+    assert!(
+        !ok && err.contains("--by") && err.contains("\"wards\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_trends_endpoint_groups_by_type_and_refuses_bad_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    import_chain(dir.path());
+    let server = common::start(dir.path()).await;
+    let get = |q: &str| reqwest::get(server.url(&format!("/api/v1/trends.json?{q}")));
+    let response = get("by=type&step_days=30&start=2026-06-01&end=2026-10-31")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let t: Value = response.json().await.unwrap();
+    assert_eq!(t["step_days"], 30);
+    assert_eq!(t["series"][0]["key"], "noise");
+    let steps = t["steps"].as_array().unwrap().len();
+    assert_eq!(t["series"][0]["opened"].as_array().unwrap().len(), steps);
+    let opened: u64 = t["series"][0]["opened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(opened, 360, "every complaint in its step");
+    for (q, name) in [
+        ("by=nowhere", "by"),
+        ("step_days=0", "step_days"),
+        ("bbox=1,2,3,4", "bbox"),
+    ] {
+        let response = get(q).await.unwrap();
+        assert_eq!(response.status(), 400, "{q}");
+        assert!(response.text().await.unwrap().contains(name), "{q}");
+    }
+    let csv = reqwest::get(server.url("/api/v1/trends.csv?step_days=7"))
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv
+        .text()
+        .await
+        .unwrap()
+        .starts_with("group,name,step_start"));
+}

@@ -16,6 +16,7 @@
 //! * [`normal`]: the standard normal distribution (Cody's `erfc`).
 //! * [`sla`]: SLA summaries (open, overdue, late, ages) and the work priority of groups.
 //! * [`repeats`]: requests grouped by normalized address (repeat nuisance places).
+//! * [`trends`]: opened, closed, backlog, days to close and SLA share per time step.
 //! * [`defaults`]: parameters chosen from the data when none are given (H3 resolution).
 //!
 //! Every public function validates its inputs and returns [`AnalysisError`]
@@ -32,6 +33,7 @@ pub mod normal;
 pub mod regions;
 pub mod repeats;
 pub mod sla;
+pub mod trends;
 
 pub use dbscan::{dbscan, Cluster, DbscanParams, DbscanResult};
 pub use defaults::auto_resolution;

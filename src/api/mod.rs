@@ -17,6 +17,7 @@ pub mod ranges;
 pub mod respond;
 pub mod tile_sources;
 pub mod tiles;
+pub mod trends;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -114,6 +115,8 @@ fn api_v1() -> Router<ServerState> {
         .route("/repeats.geojson", get(hotspots::repeats))
         .route("/repeats.gpkg", get(hotspots::repeats))
         .route("/worklist.csv", get(hotspots::work_list))
+        .route("/trends.json", get(trends::trends_json))
+        .route("/trends.csv", get(trends::trends_csv))
         .route("/geocode", get(geocode::geocode))
         .route("/reverse", get(geocode::reverse))
         .route(

@@ -97,7 +97,7 @@ enum Command {
     Hotspots(Box<HotspotArgs>),
     /// Trends per time step: opened, closed, open at the step's end, median days to close and
     /// share closed within the SLA, for all selected requests, by type or by district.
-    Trends(TrendsArgs),
+    Trends(cli::trends::TrendsArgs),
     /// Locate an address (or a CSV of them) on the city's address points and street centerlines.
     Geocode(GeocodeArgs),
 }
@@ -127,41 +127,6 @@ struct GeocodeArgs {
     format: GeocodeFormat,
     #[command(flatten)]
     place: Place,
-}
-
-#[derive(clap::Args)]
-struct TrendsArgs {
-    /// Data directory (default ./data or HOTSPOT_DATA).
-    #[arg(long, env = "HOTSPOT_DATA", conflicts_with = "input")]
-    data: Option<PathBuf>,
-    /// A file instead (any importable format).
-    #[arg(long)]
-    input: Option<PathBuf>,
-    #[arg(long, env = "HOTSPOT_CONFIG")]
-    config: Option<PathBuf>,
-    /// Request type(s): code, name or alias; comma-separated; default all.
-    #[arg(long = "type", value_delimiter = ',')]
-    types: Vec<String>,
-    /// Days per step (1 a day, 7 a week, 30 about a month).
-    #[arg(long, default_value_t = 7)]
-    step_days: u32,
-    /// One series for everything (all), per type, or per district of a boundary layer.
-    #[arg(long, default_value = "all")]
-    by: String,
-    /// First day of the window (its steps end at --end); default the oldest request.
-    #[arg(long)]
-    start: Option<String>,
-    /// Last day; default the newest request.
-    #[arg(long)]
-    end: Option<String>,
-    #[arg(long, default_value = "csv")]
-    format: TrendsFormat,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum TrendsFormat {
-    Csv,
-    Json,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -280,7 +245,7 @@ fn main() -> Result<()> {
         } => import(&place, &files, format, service),
         Command::Hotspots(args) => hotspots(&args),
         Command::Geocode(args) => geocode(&args),
-        Command::Trends(args) => trends(&args),
+        Command::Trends(args) => cli::trends::run(&args),
     }
 }
 
@@ -374,63 +339,6 @@ fn env_keys() -> Vec<String> {
         .collect()
 }
 
-/// What an analysis command reads: a file (`--input`, with `--config` or no city) or a data
-/// directory's city.
-struct Loaded {
-    config: Config,
-    snapshot: Arc<hotspot::index::IndexSnapshot>,
-    catalog: hotspot::catalog::Catalog,
-    study_area: Option<Arc<geo::MultiPolygon<f64>>>,
-    boundaries: hotspot::boundaries::Boundaries,
-}
-
-fn load(input: Option<&Path>, data: Option<PathBuf>, config: Option<PathBuf>) -> Result<Loaded> {
-    let Some(file) = input else {
-        let place = Place {
-            config,
-            data: data.unwrap_or_else(|| PathBuf::from("data")),
-        };
-        let city = open_city(&place)?;
-        return Ok(Loaded {
-            snapshot: city.index.snapshot(),
-            config: city.config,
-            catalog: city.catalog,
-            study_area: city.study_area,
-            boundaries: city.boundaries,
-        });
-    };
-    let config = match &config {
-        Some(p) => Config::load(p).with_context(|| format!("loading config {}", p.display()))?,
-        None => Config::unconfigured(),
-    };
-    let catalog = hotspot::catalog::Catalog::load(&config.catalog)?;
-    let context = hotspot::import::Context {
-        catalog: &catalog,
-        config: &config,
-        boundaries: None,
-        geocoder: None,
-    };
-    let (requests, summary) = hotspot::import::read_requests(&context, file, &Default::default())
-        .with_context(|| format!("reading {}", file.display()))?;
-    if summary.rejected_total() > 0 {
-        print_summary_to_stderr(&summary);
-    }
-    let study_area = config
-        .study_area
-        .as_deref()
-        .map(hotspot::boundaries::load_study_area)
-        .transpose()?
-        .map(Arc::new);
-    let index = hotspot::index::Index::build(requests);
-    Ok(Loaded {
-        config,
-        snapshot: index.snapshot(),
-        catalog,
-        study_area,
-        boundaries: Default::default(),
-    })
-}
-
 fn hotspots(args: &HotspotArgs) -> Result<()> {
     use hotspot::hotspots::{self as hs, HotspotQuery};
     if args.format == OutputFormat::Gpkg && args.output.is_none() {
@@ -438,13 +346,13 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
             "--format gpkg writes a GeoPackage, a file rather than a stream: add --output FILE.gpkg"
         );
     }
-    let Loaded {
+    let cli::load::Loaded {
         config,
         snapshot,
         catalog,
         study_area,
         ..
-    } = load(
+    } = cli::load::load(
         args.input.as_deref(),
         args.data.clone(),
         args.config.clone(),
@@ -524,48 +432,6 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
     );
     if let Some(top) = report.areas.first() {
         eprintln!("hotspot: rank 1: {} ({})", top.id, top.priority_reason);
-    }
-    Ok(())
-}
-
-fn trends(args: &TrendsArgs) -> Result<()> {
-    let loaded = load(
-        args.input.as_deref(),
-        args.data.clone(),
-        args.config.clone(),
-    )?;
-    let tz = loaded.config.timezone;
-    let time = |option: &str, text: &Option<String>, bound| {
-        text.as_deref()
-            .map(|t| hotspot::time::parse_bound(t, tz, bound).map(|t| t.timestamp()))
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("--{option}: {e}"))
-    };
-    let selection = hotspot::selection::Selection {
-        codes: hotspot::selection::resolve_types(&loaded.snapshot, &loaded.catalog, &args.types)?,
-        start: time("start", &args.start, Bound::Start)?,
-        end: time("end", &args.end, Bound::End)?,
-        status: None,
-        bbox: None,
-    };
-    let groups = hotspot::trends::TrendGroups::parse(&args.by, &loaded.boundaries)
-        .map_err(|e| anyhow::anyhow!("--by: {e}"))?;
-    let report = hotspot::trends::compute(
-        &loaded.snapshot,
-        &selection,
-        args.step_days,
-        &groups,
-        &loaded.catalog,
-        &loaded.boundaries,
-    )
-    .map_err(|e| anyhow::anyhow!("--step-days: {e}"))?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        TrendsFormat::Csv => report.write_csv(&mut out, tz)?,
-        TrendsFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report.to_json(tz))?;
-            writeln!(out)?;
-        }
     }
     Ok(())
 }

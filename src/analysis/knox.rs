@@ -127,13 +127,16 @@ pub fn knox(events: &[(f64, f64, i64)], params: &KnoxParams) -> Result<KnoxResul
     for (i, &(lon, lat, _)) in events.iter().enumerate() {
         check_lon_lat(i, geo::Coord { x: lon, y: lat })?;
     }
+    // events in grid order, so a close pair's two events lie near each other in memory
+    let events = &spatial_order(events, *params.distance_bands.last().expect("checked"));
     let close = close_pairs(events, &params.distance_bands)?;
     let times: Vec<i64> = events.iter().map(|e| e.2).collect();
     let (nd, nt) = (params.distance_bands.len() + 1, params.time_bands.len() + 1);
     let columns = column_totals(&times, &params.time_bands);
     let pairs = (n as u64) * (n as u64 - 1) / 2;
     let near = params.distance_bands.len();
-    let observed = table(&close, &times, &params.time_bands, near, &columns);
+    let thresholds = seconds(&params.time_bands);
+    let observed = table(&close, &times, &thresholds, near, &columns);
     let rows: Vec<u64> = (0..nd)
         .map(|d| observed[d * nt..(d + 1) * nt].iter().sum())
         .collect();
@@ -356,6 +359,16 @@ fn close_pairs(events: &[(f64, f64, i64)], edges: &[f64]) -> Result<Vec<Pair>, A
     Ok(parts.into_iter().flatten().collect())
 }
 
+/// The events sorted by the grid cell of `reach` metres they fall in (row by row).
+fn spatial_order(events: &[(f64, f64, i64)], reach: f64) -> Vec<(f64, f64, i64)> {
+    let step = reach / EARTH_RADIUS_M.to_radians();
+    let mut sorted = events.to_vec();
+    sorted.sort_by_key(|&(lon, lat, t)| {
+        ((lat / step).floor() as i64, (lon / step).floor() as i64, t)
+    });
+    sorted
+}
+
 /// Pairs of all events per time band (a shuffle of the times keeps them).
 fn column_totals(times: &[i64], edges: &[f64]) -> Vec<u64> {
     let mut sorted = times.to_vec();
@@ -388,14 +401,28 @@ fn column_totals(times: &[i64], edges: &[f64]) -> Vec<u64> {
     totals
 }
 
+/// Time band edges in whole seconds: `Δt ≤ edge days` ⟺ `Δt seconds ≤ ⌊edge · 86400⌋`.
+fn seconds(edges: &[f64]) -> Vec<i64> {
+    edges.iter().map(|e| (e * DAY).floor() as i64).collect()
+}
+
 /// Observed counts per cell (distance-major): the close pairs in the `near` distance bands,
-/// and the band beyond them as what the column totals leave.
-fn table(close: &[Pair], times: &[i64], edges: &[f64], near: usize, columns: &[u64]) -> Vec<u64> {
-    let nt = edges.len() + 1;
+/// and the band beyond them as what the column totals leave. `thresholds` are the time band
+/// edges in seconds ([`seconds`]).
+fn table(
+    close: &[Pair],
+    times: &[i64],
+    thresholds: &[i64],
+    near: usize,
+    columns: &[u64],
+) -> Vec<u64> {
+    let nt = thresholds.len() + 1;
     let mut counts = vec![0u64; (near + 1) * nt];
     for p in close {
-        let dt = (times[p.a as usize] - times[p.b as usize]).unsigned_abs() as f64 / DAY;
-        counts[p.band as usize * nt + band(dt, edges)] += 1;
+        let dt = (times[p.a as usize] - times[p.b as usize]).abs();
+        // the band: how many edges the time apart exceeds
+        let t: usize = thresholds.iter().map(|&e| usize::from(dt > e)).sum();
+        counts[p.band as usize * nt + t] += 1;
     }
     for (t, &column) in columns.iter().enumerate() {
         let close_pairs: u64 = (0..near).map(|d| counts[d * nt + t]).sum();
@@ -420,6 +447,7 @@ fn permute(
                 .wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
         })
         .collect();
+    let thresholds = seconds(&params.time_bands);
     let parts = par_chunks(&seeds, |_, part| {
         let mut sum = vec![0u64; cells];
         let mut exceed = vec![0u64; cells];
@@ -428,7 +456,7 @@ fn permute(
             shuffled.copy_from_slice(times);
             shuffled.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
             let near = params.distance_bands.len();
-            let counts = table(close, &shuffled, &params.time_bands, near, columns);
+            let counts = table(close, &shuffled, &thresholds, near, columns);
             for i in 0..cells {
                 sum[i] += counts[i];
                 exceed[i] += u64::from(counts[i] >= observed[i]);

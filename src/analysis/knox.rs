@@ -36,7 +36,7 @@ const DAY: f64 = 86_400.0;
 /// Most events a Knox table takes (pairs grow with the square).
 pub const MAX_EVENTS: usize = 1_000_000;
 /// Most close pairs kept for the permutations.
-pub const MAX_CLOSE_PAIRS: usize = 200_000_000;
+pub const MAX_CLOSE_PAIRS: usize = 100_000_000;
 
 /// Parameters of the Knox test.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,18 +129,29 @@ pub fn knox(events: &[(f64, f64, i64)], params: &KnoxParams) -> Result<KnoxResul
     }
     // events in grid order, so a close pair's two events lie near each other in memory
     let events = &spatial_order(events, *params.distance_bands.last().expect("checked"));
-    let close = close_pairs(events, &params.distance_bands)?;
+    let close = Neighbours::new(
+        close_pairs(events, &params.distance_bands)?,
+        n,
+        params.distance_bands.len(),
+    );
     let times: Vec<i64> = events.iter().map(|e| e.2).collect();
+    // seconds after the first request, 4 bytes each: the permutations read them at random
+    let first = times.iter().copied().min().unwrap_or(0);
+    let offsets: Vec<u32> = times
+        .iter()
+        .map(|&t| u32::try_from(t - first))
+        .collect::<Result<_, _>>()
+        .map_err(|_| AnalysisError::InvalidInput("the requests span more than 136 years".into()))?;
     let (nd, nt) = (params.distance_bands.len() + 1, params.time_bands.len() + 1);
     let columns = column_totals(&times, &params.time_bands);
     let pairs = (n as u64) * (n as u64 - 1) / 2;
     let near = params.distance_bands.len();
     let thresholds = seconds(&params.time_bands);
-    let observed = table(&close, &times, &thresholds, near, &columns);
+    let observed = table(&close, &offsets, &thresholds, near, &columns);
     let rows: Vec<u64> = (0..nd)
         .map(|d| observed[d * nt..(d + 1) * nt].iter().sum())
         .collect();
-    let (expected, exceed) = permute(&close, &times, params, &columns, &observed);
+    let (expected, exceed) = permute(&close, &offsets, params, &columns, &observed);
     let cells = (0..nd * nt)
         .map(|i| {
             let (d, t) = (i / nt, i % nt);
@@ -298,6 +309,46 @@ struct Pair {
     band: u8,
 }
 
+/// The close pairs per distance band as compressed rows: for each event `a`, the events
+/// `b > a` of the band are `others[starts[a]..starts[a + 1]]` (4 bytes a pair: the
+/// permutation loop reads them a hundred times, so their size is its speed).
+struct Neighbours {
+    bands: Vec<Rows>,
+}
+
+struct Rows {
+    starts: Vec<u32>,
+    others: Vec<u32>,
+}
+
+impl Neighbours {
+    /// From the close pairs, `bands` distance bands over `events` events.
+    fn new(pairs: Vec<Pair>, events: usize, bands: usize) -> Neighbours {
+        let mut out: Vec<Rows> = (0..bands)
+            .map(|_| Rows {
+                starts: vec![0; events + 1],
+                others: Vec::new(),
+            })
+            .collect();
+        for p in &pairs {
+            out[p.band as usize].starts[p.a as usize + 1] += 1;
+        }
+        for rows in &mut out {
+            for a in 0..events {
+                rows.starts[a + 1] += rows.starts[a];
+            }
+            rows.others = vec![0; rows.starts[events] as usize];
+        }
+        let mut fill: Vec<Vec<u32>> = out.iter().map(|r| r.starts[..events].to_vec()).collect();
+        for p in pairs {
+            let slot = &mut fill[p.band as usize][p.a as usize];
+            out[p.band as usize].others[*slot as usize] = p.b;
+            *slot += 1;
+        }
+        Neighbours { bands: out }
+    }
+}
+
 /// Every pair within the last distance edge, found on a grid of cells that size.
 fn close_pairs(events: &[(f64, f64, i64)], edges: &[f64]) -> Result<Vec<Pair>, AnalysisError> {
     let reach = *edges.last().expect("checked non-empty");
@@ -333,6 +384,10 @@ fn close_pairs(events: &[(f64, f64, i64)], edges: &[f64]) -> Result<Vec<Pair>, A
                     };
                     for &j in list.iter().filter(|&&j| j > i) {
                         let (lon2, lat2, _) = events[j as usize];
+                        // a cheap bound first: farther apart in latitude alone than the reach
+                        if (lat2 - lat).abs() > lat_step * 1.001 {
+                            continue;
+                        }
                         let d = haversine_m(Coord { x: lon, y: lat }, Coord { x: lon2, y: lat2 });
                         if d <= reach {
                             found.push(Pair {
@@ -402,27 +457,37 @@ fn column_totals(times: &[i64], edges: &[f64]) -> Vec<u64> {
 }
 
 /// Time band edges in whole seconds: `Δt ≤ edge days` ⟺ `Δt seconds ≤ ⌊edge · 86400⌋`.
-fn seconds(edges: &[f64]) -> Vec<i64> {
-    edges.iter().map(|e| (e * DAY).floor() as i64).collect()
+fn seconds(edges: &[f64]) -> Vec<u32> {
+    edges
+        .iter()
+        .map(|e| (e * DAY).floor().min(f64::from(u32::MAX)) as u32)
+        .collect()
 }
 
 /// Observed counts per cell (distance-major): the close pairs in the `near` distance bands,
 /// and the band beyond them as what the column totals leave. `thresholds` are the time band
 /// edges in seconds ([`seconds`]).
 fn table(
-    close: &[Pair],
-    times: &[i64],
-    thresholds: &[i64],
+    close: &Neighbours,
+    times: &[u32],
+    thresholds: &[u32],
     near: usize,
     columns: &[u64],
 ) -> Vec<u64> {
     let nt = thresholds.len() + 1;
     let mut counts = vec![0u64; (near + 1) * nt];
-    for p in close {
-        let dt = (times[p.a as usize] - times[p.b as usize]).abs();
-        // the band: how many edges the time apart exceeds
-        let t: usize = thresholds.iter().map(|&e| usize::from(dt > e)).sum();
-        counts[p.band as usize * nt + t] += 1;
+    for (d, band) in close.bands.iter().enumerate() {
+        let row = &mut counts[d * nt..(d + 1) * nt];
+        for a in 0..band.starts.len() - 1 {
+            let ta = times[a];
+            let (from, to) = (band.starts[a] as usize, band.starts[a + 1] as usize);
+            for &b in &band.others[from..to] {
+                let dt = ta.abs_diff(times[b as usize]);
+                // the band: how many edges the time apart exceeds
+                let t: usize = thresholds.iter().map(|&e| usize::from(dt > e)).sum();
+                row[t] += 1;
+            }
+        }
     }
     for (t, &column) in columns.iter().enumerate() {
         let close_pairs: u64 = (0..near).map(|d| counts[d * nt + t]).sum();
@@ -433,8 +498,8 @@ fn table(
 
 /// Mean counts over the permutations and how often a permutation reached each observed one.
 fn permute(
-    close: &[Pair],
-    times: &[i64],
+    close: &Neighbours,
+    times: &[u32],
     params: &KnoxParams,
     columns: &[u64],
     observed: &[u64],

@@ -433,6 +433,9 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
     if let Some(top) = report.areas.first() {
         eprintln!("hotspot: rank 1: {} ({})", top.id, top.priority_reason);
     }
+    if let Some(why) = &report.explanation {
+        eprintln!("hotspot: {why}");
+    }
     Ok(())
 }
 

@@ -527,6 +527,59 @@ fn gistar_reports_the_auto_resolution() {
     assert_eq!(given.parameters.resolution_rule, Some("given"));
 }
 
+/// A sparse selection (open streetlights of a month) finds no hot spot, and the report says
+/// how much was analysed, how strong the strongest cell was and what has power instead; a
+/// report with hot spots explains nothing.
+#[test]
+fn an_empty_gistar_layer_says_why_and_what_has_power() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(dir.path());
+    let snapshot = app.index.snapshot();
+    let end = snapshot.newest_requested().unwrap();
+    let selection = Selection {
+        codes: vec!["streetlight".into()],
+        start: Some(end - 29 * 86_400),
+        end: Some(end),
+        status: Some(Status::Open),
+        ..Default::default()
+    };
+    let query = HotspotQuery {
+        selection,
+        ..Default::default()
+    };
+    let area = study_area(&app);
+    let report = compute_report(&snapshot, &query, Some(&area)).unwrap();
+    assert!(report.areas.is_empty());
+    let requests = report.parameters.requests;
+    let why = report.explanation.clone().expect("an explanation");
+    assert!(why.contains(&format!("{requests} requests in")), "{why}");
+    assert!(why.contains("none reaches 95% confidence"), "{why}");
+    assert!(
+        why.contains("all statuses (") && why.contains("the last 365 days ("),
+        "{why}"
+    );
+    assert!(why.contains("clusters (DBSCAN)"), "{why}");
+    let fc = report.to_geojson();
+    assert_eq!(
+        fc.foreign_members.as_ref().unwrap()["explanation"],
+        why.as_str()
+    );
+    // with hot spots there is nothing to explain
+    let busy = HotspotQuery {
+        selection: Selection {
+            codes: vec!["streetlight".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(
+        compute_report(&snapshot, &busy, Some(&area))
+            .unwrap()
+            .explanation,
+        None
+    );
+}
+
 #[test]
 fn cli_repeats_over_several_types() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 //! [`HotspotQuery`] → [`compute_report`] → [`HotspotReport`] → [`HotspotReport::to_geojson`],
 //! [`HotspotReport::write_work_list_csv`].
 
+mod explain;
 pub mod query;
 pub mod render;
 pub mod report;

@@ -69,6 +69,9 @@ impl HotspotReport {
         }
         let mut fc = collection(features);
         members.insert("parameters".into(), self.parameters.to_json());
+        if let Some(why) = &self.explanation {
+            members.insert("explanation".into(), json!(why));
+        }
         fc.foreign_members = Some(members);
         fc
     }

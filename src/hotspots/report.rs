@@ -285,6 +285,8 @@ pub struct HotspotReport {
     /// Hot regions, clusters or repeat places in rank order.
     pub areas: Vec<Area>,
     pub detail: ReportDetail,
+    /// Why nothing was found and what would have power (Gi* without a hot spot).
+    pub explanation: Option<String>,
 }
 
 /// Runs a query on a snapshot: selects the requests, runs the method, summarizes and ranks
@@ -349,6 +351,9 @@ pub fn compute_report(
             let (hot, cold): (Vec<Region>, Vec<Region>) =
                 regions.into_iter().partition(|r| r.kind == RegionKind::Hot);
             let areas = ctx.region_areas(&hot, &cells)?;
+            let explanation = areas
+                .is_empty()
+                .then(|| super::explain::no_hot_spot(snapshot, query, &sel, &result));
             Ok(HotspotReport {
                 parameters,
                 areas,
@@ -356,6 +361,7 @@ pub fn compute_report(
                     result,
                     cold_regions: cold,
                 },
+                explanation,
             })
         }
         Method::Dbscan => {
@@ -374,6 +380,7 @@ pub fn compute_report(
                     result,
                     ids: sel.ids(snapshot),
                 },
+                explanation: None,
             })
         }
         Method::Emerging => {
@@ -418,6 +425,7 @@ pub fn compute_report(
                 parameters,
                 areas,
                 detail: ReportDetail::Emerging { result },
+                explanation: None,
             })
         }
         Method::NearRepeat => {
@@ -458,6 +466,7 @@ pub fn compute_report(
                     reading,
                     pairs,
                 },
+                explanation: None,
             })
         }
         Method::Repeats => {
@@ -468,6 +477,7 @@ pub fn compute_report(
                 parameters,
                 areas,
                 detail: ReportDetail::Repeats,
+                explanation: None,
             })
         }
     }

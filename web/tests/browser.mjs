@@ -397,6 +397,13 @@ async function run(page, origin) {
   check(pointsAsked.length > 0 && pointsAsked.every((u) => Number(new URL(u).searchParams.get("limit")) === most),
     `the points view asks for limit=${most}, the published maximum`, pointsAsked.slice(-2).join(" "));
 
+  // 6e. A sparse selection says in words why it shows no hot spot and what has power.
+  await page.goto(`${origin}/?method=gistar&type=streetlight&status=open&start=2026-10-02&end=2026-10-31`);
+  await settled(page);
+  const sparse = await page.evaluate(() => document.querySelector("#ranked-summary").textContent);
+  check(sparse.startsWith("No hot spot stands out") && sparse.includes("What has power here"),
+    "an empty Gi* layer explains itself in words", sparse);
+
   // 7. Without a query the page shows the published defaults; a method's alias names it.
   await page.goto(`${origin}/`);
   await settled(page);

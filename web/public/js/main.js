@@ -301,7 +301,7 @@ function renderRanked() {
   const what = methodRow()?.ranks || "items";
   $("ranked-summary").textContent = items.length
     ? `${items.length} ${what}, in priority order. Click one for details.`
-    : page.data?.notice || page.data?.knox?.reading || `No ${what} for this selection.`;
+    : page.data?.notice || page.data?.explanation || page.data?.knox?.reading || `No ${what} for this selection.`;
   renderKnox(page.data?.knox);
 }
 

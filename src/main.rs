@@ -178,6 +178,10 @@ struct HotspotArgs {
     time_bands: Option<String>,
     #[arg(long, help = methods::PERMUTATIONS.cli_help())]
     permutations: Option<String>,
+    /// Mark each area new or persisting against the window of the same length before, and
+    /// list the areas gone since (needs --start and --end).
+    #[arg(long, value_parser = ["previous"])]
+    compare: Option<String>,
     /// Reference time of the SLA figures (overdue, ages); default: the newest request.
     #[arg(long)]
     as_of: Option<String>,
@@ -397,7 +401,10 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         as_of: time("as-of", &args.as_of, Bound::End)?,
         tz,
     };
-    let report = hs::compute_report(&snapshot, &query, study_area.as_deref())?;
+    let mut report = hs::compute_report(&snapshot, &query, study_area.as_deref())?;
+    if args.compare.is_some() {
+        hs::compare::with_previous(&snapshot, &query, study_area.as_deref(), &mut report)?;
+    }
     cli::output::write_report(args, &report)?;
     if let Some(path) = &args.work_list {
         let mut file = std::io::BufWriter::new(

@@ -410,3 +410,104 @@ async fn the_trends_endpoint_groups_by_type_and_refuses_bad_parameters() {
         .unwrap()
         .starts_with("group,name,step_start"));
 }
+
+/// A place hot three weeks ago and quiet since.
+const OLD: (f64, f64) = (41.7600, -87.6000);
+
+#[tokio::test]
+async fn compare_previous_marks_new_persisting_and_gone_hot_spots() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path());
+    // four weeks: thin background, a steady place, a burst in the last week at NEW and one
+    // three weeks ago at OLD
+    let mut rows = Vec::new();
+    let mut id = 0;
+    let mut push = |at, place| {
+        rows.push(request(id, at, place));
+        id += 1;
+    };
+    for week in 0..4i64 {
+        let at = end() - Duration::weeks(week) - Duration::hours(1);
+        for i in 0..60 {
+            let lat = 41.70 + ((i * 37 + week * 11) % 60) as f64 * 0.004;
+            let lon = -87.85 + ((i * 53 + week * 7) % 60) as f64 * 0.005;
+            push(at, (lat, lon));
+        }
+        for _ in 0..14 {
+            push(at, GROWING);
+        }
+    }
+    for _ in 0..25 {
+        push(end() - Duration::days(2), NEW);
+        push(end() - Duration::days(20), OLD);
+    }
+    let file = dir.path().join("potholes.json");
+    std::fs::write(&file, serde_json::to_vec(&rows).unwrap()).unwrap();
+    let (ok, _, err) = run_hotspot(&[
+        "import",
+        file.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--data",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let server = common::start(dir.path()).await;
+    let url = |q: &str| server.url(&format!("/api/v1/hotspots.geojson?type=pothole&res=8&{q}"));
+    let window = "start=2026-10-17&end=2026-10-30";
+    let fc: Value = reqwest::get(url(&format!("{window}&compare=previous")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let regions: Vec<&Value> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "hot_region")
+        .collect();
+    let change_at = |place: (f64, f64)| {
+        regions
+            .iter()
+            .find(|f| {
+                let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+                let g = geo::Geometry::<f64>::try_from(g.value).unwrap();
+                geo::Intersects::intersects(&g, &geo::Point::new(place.1, place.0))
+            })
+            .map(|f| f["properties"]["change"].as_str().unwrap().to_string())
+    };
+    assert_eq!(change_at(NEW).as_deref(), Some("new"), "{}", fc["compare"]);
+    assert_eq!(change_at(GROWING).as_deref(), Some("persisting"));
+    assert_eq!(change_at(OLD).as_deref(), Some("gone"));
+    assert!(fc["compare"]["gone"].as_u64().unwrap() >= 1);
+    let gone = regions
+        .iter()
+        .find(|f| f["properties"]["change"] == "gone")
+        .unwrap();
+    assert!(gone["properties"]["rank"].is_null());
+    let ranked = regions
+        .iter()
+        .find(|f| f["properties"]["rank"] == 1)
+        .unwrap();
+    let reason = ranked["properties"]["priority_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("new since the previous 14 days")
+            || reason.starts_with("also in the previous 14 days"),
+        "{reason}"
+    );
+    let response = reqwest::get(url("compare=next")).await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("compare"));
+    // the CLI needs a window to compare
+    let (ok, _, err) = run_hotspot(&[
+        "hotspots",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--compare",
+        "previous",
+    ]);
+    assert!(!ok && err.contains("compare"), "{err}");
+}

@@ -89,6 +89,40 @@ pub(super) fn area_method(params: &Params) -> Result<Method, ApiError> {
         })
 }
 
+/// Whether `compare=previous` was asked for (any other value is refused).
+fn compare_previous(params: &Params) -> Result<bool, ApiError> {
+    match params.get("compare") {
+        None => Ok(false),
+        Some("previous") => Ok(true),
+        Some(other) => Err(ApiError::bad(
+            "compare",
+            format!("{other:?} is not previous (the window of the same length before)"),
+        )),
+    }
+}
+
+/// `report` compared with the previous window when `compare` (an empty layer stays as it is).
+fn compared(
+    state: &ServerState,
+    snapshot: &IndexSnapshot,
+    query: &HotspotQuery,
+    report: Result<HotspotReport, String>,
+    compare: bool,
+) -> Result<Result<HotspotReport, String>, ApiError> {
+    match report {
+        Ok(mut r) if compare => {
+            crate::hotspots::compare::with_previous(
+                snapshot,
+                query,
+                state.city.study_area.as_deref(),
+                &mut r,
+            )?;
+            Ok(Ok(r))
+        }
+        other => Ok(other),
+    }
+}
+
 /// A report; `Ok(Err(notice))` when too few requests match or the window holds too few
 /// steps (not an error for a map: the layer is empty and says why).
 pub(super) fn report(
@@ -161,8 +195,11 @@ async fn report_layer(
     allowed: &[&str],
     method: impl FnOnce(&Params) -> Result<Method, ApiError>,
 ) -> Result<Response, Problem> {
-    let params = Params::parse(raw.as_deref(), allowed, true)?;
+    let mut allowed = allowed.to_vec();
+    allowed.push("compare");
+    let params = Params::parse(raw.as_deref(), &allowed, true)?;
     let method = method(&params)?;
+    let compare = compare_previous(&params)?;
     let (scope, q) = query(&state, &params, method)?;
     let bbox = scope.selection.bbox;
     let key = cache_key(&format.cache_route(route), &raw);
@@ -177,7 +214,10 @@ async fn report_layer(
         key,
         scope.version,
         &headers,
-        move |state, snapshot| render_layer(report(state, snapshot, &q)?, bbox, format, &name),
+        move |state, snapshot| {
+            let report = compared(state, snapshot, &q, report(state, snapshot, &q)?, compare)?;
+            render_layer(report, bbox, format, &name)
+        },
     )
     .await
 }
@@ -213,7 +253,10 @@ pub async fn work_list(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let params = Params::parse(raw.as_deref(), &area_params(), true)?;
+    let mut allowed = area_params();
+    allowed.push("compare");
+    let params = Params::parse(raw.as_deref(), &allowed, true)?;
+    let compare = compare_previous(&params)?;
     if params.get("bbox").is_some() {
         return Err(ApiError::bad("bbox", "a work list covers the whole city; drop bbox").into());
     }
@@ -230,7 +273,7 @@ pub async fn work_list(
         move |state, snapshot| {
             let tz = state.city.config.timezone;
             let mut body = Vec::new();
-            match report(state, snapshot, &q)? {
+            match compared(state, snapshot, &q, report(state, snapshot, &q)?, compare)? {
                 Ok(report) => report
                     .write_work_list_csv(&mut body, tz)
                     .map_err(ApiError::internal("writing a work list"))?,

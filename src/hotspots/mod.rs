@@ -7,6 +7,7 @@
 //! [`HotspotQuery`] → [`compute_report`] → [`HotspotReport`] → [`HotspotReport::to_geojson`],
 //! [`HotspotReport::write_work_list_csv`].
 
+pub mod compare;
 mod explain;
 pub mod query;
 pub mod render;
@@ -19,8 +20,8 @@ pub use render::{
     write_dbscan_csv, write_emerging_csv, write_gistar_csv, write_knox_csv,
 };
 pub use report::{
-    compute_report, Area, AreaDetail, AreaKind, HotspotReport, Parameters, ReportDetail, WorkItem,
-    TOP_ADDRESSES, WORK_LIST_COLUMNS,
+    compute_report, Area, AreaDetail, AreaKind, Change, Comparison, HotspotReport, Parameters,
+    ReportDetail, WorkItem, TOP_ADDRESSES, WORK_LIST_COLUMNS,
 };
 
 use crate::analysis::AnalysisError;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, Position};
 use serde_json::json;
 
-use super::report::{Area, AreaDetail, HotspotReport, PairLine, ReportDetail, WORK_LIST_COLUMNS};
+use super::report::{
+    Area, AreaDetail, Change, HotspotReport, PairLine, ReportDetail, WORK_LIST_COLUMNS,
+};
 use super::HotspotError;
 use crate::analysis::emerging::{Category, EmergingLocation, EmergingResult};
 use crate::analysis::knox::KnoxResult;
@@ -71,6 +73,31 @@ impl HotspotReport {
         members.insert("parameters".into(), self.parameters.to_json());
         if let Some(why) = &self.explanation {
             members.insert("explanation".into(), json!(why));
+        }
+        if let Some(c) = &self.comparison {
+            let tz = self.parameters.tz;
+            let count = |change| {
+                self.areas
+                    .iter()
+                    .filter(|a| a.change == Some(change))
+                    .count()
+            };
+            members.insert(
+                "compare".into(),
+                json!({"previous_start": local_time(Some(c.start), tz),
+                       "previous_end": local_time(Some(c.end), tz),
+                       "new": count(Change::New), "persisting": count(Change::Persisting),
+                       "gone": c.gone.len()}),
+            );
+            let gone = c.gone.iter().map(|a| {
+                let mut f = area_feature(a, tz);
+                if let Some(p) = f.properties.as_mut() {
+                    p.insert("rank".into(), serde_json::Value::Null);
+                }
+                f.id = Some(geojson::feature::Id::String(format!("gone-{}", a.id)));
+                f
+            });
+            fc.features.extend(gone);
         }
         fc.foreign_members = Some(members);
         fc
@@ -190,6 +217,9 @@ fn area_feature(a: &Area, tz: chrono_tz::Tz) -> geojson::Feature {
         "centroid": [round(a.centroid.x()), round(a.centroid.y())],
     });
     let m = props.as_object_mut().expect("object");
+    if let Some(change) = a.change {
+        m.insert("change".into(), json!(change.as_str()));
+    }
     match &a.detail {
         AreaDetail::HotRegion { cells, max_abs_z } => {
             m.insert("cells".into(), json!(cells));

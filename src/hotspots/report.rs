@@ -233,6 +233,39 @@ pub struct Area {
     /// The open members: overdue first (most overdue first), then oldest requested first.
     pub work: Vec<WorkItem>,
     pub detail: AreaDetail,
+    /// Against the previous window of the same length, when compared.
+    pub change: Option<Change>,
+}
+
+/// How an area compares with the window of the same length before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Meets no area of the previous window.
+    New,
+    /// Meets an area of the previous window.
+    Persisting,
+    /// An area of the previous window that meets none of this one.
+    Gone,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Persisting => "persisting",
+            Change::Gone => "gone",
+        }
+    }
+}
+
+/// The comparison with the previous window (`compare=previous`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The previous window (unix seconds, both included).
+    pub start: i64,
+    pub end: i64,
+    /// Areas of the previous window that meet none of this one (unranked).
+    pub gone: Vec<Area>,
 }
 
 /// Method-specific results beyond the ranked areas.
@@ -287,6 +320,8 @@ pub struct HotspotReport {
     pub detail: ReportDetail,
     /// Why nothing was found and what would have power (Gi* without a hot spot).
     pub explanation: Option<String>,
+    /// Against the previous window, when asked for ([`super::compare::with_previous`]).
+    pub comparison: Option<Comparison>,
 }
 
 /// Runs a query on a snapshot: selects the requests, runs the method, summarizes and ranks
@@ -362,6 +397,7 @@ pub fn compute_report(
                     cold_regions: cold,
                 },
                 explanation,
+                comparison: None,
             })
         }
         Method::Dbscan => {
@@ -381,6 +417,7 @@ pub fn compute_report(
                     ids: sel.ids(snapshot),
                 },
                 explanation: None,
+                comparison: None,
             })
         }
         Method::Emerging => {
@@ -426,6 +463,7 @@ pub fn compute_report(
                 areas,
                 detail: ReportDetail::Emerging { result },
                 explanation: None,
+                comparison: None,
             })
         }
         Method::NearRepeat => {
@@ -467,6 +505,7 @@ pub fn compute_report(
                     pairs,
                 },
                 explanation: None,
+                comparison: None,
             })
         }
         Method::Repeats => {
@@ -478,6 +517,7 @@ pub fn compute_report(
                 areas,
                 detail: ReportDetail::Repeats,
                 explanation: None,
+                comparison: None,
             })
         }
     }

@@ -304,6 +304,7 @@ impl Summary {
             members: self.members,
             work: self.work,
             detail,
+            change: None,
         }
     }
 }

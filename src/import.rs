@@ -14,7 +14,7 @@ use crate::intake::accept::{Acceptor, ProjectFn};
 use crate::intake::{self, Format, IntakeError, ReadOptions};
 use crate::model::{RowError, ServiceRequest};
 use crate::projection::{ProjectionError, Projector};
-use crate::store::{NewRequest, Store, StoreError, UpsertOutcome};
+use crate::store::{NewRequest, Store, StoreError, UpsertCounts};
 
 /// Rows stored per transaction.
 const BATCH: usize = 2_000;
@@ -95,7 +95,7 @@ pub fn import_file(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportSummary, ImportError> {
-    let mut sink = |batch: Vec<ServiceRequest>| -> Result<Counts, ImportError> {
+    let mut sink = |batch: Vec<ServiceRequest>| -> Result<UpsertCounts, ImportError> {
         let requests = batch
             .into_iter()
             .map(|request| NewRequest {
@@ -103,7 +103,7 @@ pub fn import_file(
                 token: None,
             })
             .collect();
-        let mut counts = Counts::default();
+        let mut counts = UpsertCounts::default();
         for outcome in store.writer().upsert_blocking(requests)? {
             counts.add(&outcome);
         }
@@ -121,7 +121,7 @@ pub fn read_requests(
 ) -> Result<(Vec<ServiceRequest>, ImportSummary), ImportError> {
     let mut seen = std::collections::HashSet::new();
     let mut all = Vec::new();
-    let mut keep = |batch: Vec<ServiceRequest>| -> Result<Counts, ImportError> {
+    let mut keep = |batch: Vec<ServiceRequest>| -> Result<UpsertCounts, ImportError> {
         let before = all.len() as u64;
         let n = batch.len() as u64;
         all.extend(
@@ -130,10 +130,10 @@ pub fn read_requests(
                 .filter(|r| seen.insert(r.service_request_id.clone())),
         );
         let new = all.len() as u64 - before;
-        Ok(Counts {
+        Ok(UpsertCounts {
             new,
             unchanged: n - new,
-            ..Counts::default()
+            ..UpsertCounts::default()
         })
     };
     let summary = read_file(context, path, opts, &mut |_, _| {}, &mut keep)?;
@@ -151,30 +151,8 @@ pub struct Context<'a> {
     pub geocoder: Option<&'a Geocoder>,
 }
 
-/// What became of a batch's rows.
-#[derive(Debug, Clone, Copy, Default)]
-struct Counts {
-    new: u64,
-    updated: u64,
-    moved: u64,
-    unchanged: u64,
-}
-
-impl Counts {
-    fn add(&mut self, outcome: &UpsertOutcome) {
-        match outcome {
-            UpsertOutcome::New(_) => self.new += 1,
-            UpsertOutcome::Updated { moved, .. } => {
-                self.updated += 1;
-                self.moved += u64::from(*moved);
-            }
-            UpsertOutcome::Unchanged(_) => self.unchanged += 1,
-        }
-    }
-}
-
 /// Takes accepted requests in batches; says what became of them.
-type Sink<'s> = dyn FnMut(Vec<ServiceRequest>) -> Result<Counts, ImportError> + 's;
+type Sink<'s> = dyn FnMut(Vec<ServiceRequest>) -> Result<UpsertCounts, ImportError> + 's;
 
 /// Reads, accepts and hands over the rows of one file in batches.
 fn read_file(

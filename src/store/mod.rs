@@ -83,6 +83,30 @@ impl UpsertOutcome {
     }
 }
 
+/// What became of a batch of upserts, by kind of outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub new: u64,
+    pub updated: u64,
+    /// Of the updated, those whose location or type changed.
+    pub moved: u64,
+    pub unchanged: u64,
+}
+
+impl UpsertCounts {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: &UpsertOutcome) {
+        match outcome {
+            UpsertOutcome::New(_) => self.new += 1,
+            UpsertOutcome::Updated { moved, .. } => {
+                self.updated += 1;
+                self.moved += u64::from(*moved);
+            }
+            UpsertOutcome::Unchanged(_) => self.unchanged += 1,
+        }
+    }
+}
+
 /// A request to store, with an optional Open311 token that will map to its id.
 #[derive(Debug, Clone)]
 pub struct NewRequest {

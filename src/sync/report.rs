@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::model::RowError;
-use crate::store::{SyncMode, UpsertOutcome};
+use crate::store::{SyncMode, UpsertCounts, UpsertOutcome};
 
 /// Refused rows kept as examples per reason.
 const EXAMPLES_PER_REASON: usize = 3;
@@ -22,11 +22,8 @@ pub struct SyncReport {
     pub pages: u64,
     /// Rows on the pages.
     pub read: u64,
-    pub new: u64,
-    pub updated: u64,
-    /// Of the updated, those whose location or type changed.
-    pub moved: u64,
-    pub unchanged: u64,
+    /// What the store did with the rows accepted.
+    pub counts: UpsertCounts,
     /// Rows seen again within a window (a server repeating rows across pages).
     pub repeated: u64,
     pub rejected: BTreeMap<String, u64>,
@@ -49,10 +46,7 @@ impl SyncReport {
             windows: 0,
             pages: 0,
             read: 0,
-            new: 0,
-            updated: 0,
-            moved: 0,
-            unchanged: 0,
+            counts: UpsertCounts::default(),
             repeated: 0,
             rejected: BTreeMap::new(),
             examples: Vec::new(),
@@ -73,14 +67,7 @@ impl SyncReport {
     }
 
     pub(super) fn count(&mut self, outcome: &UpsertOutcome) {
-        match outcome {
-            UpsertOutcome::New(_) => self.new += 1,
-            UpsertOutcome::Updated { moved, .. } => {
-                self.updated += 1;
-                self.moved += u64::from(*moved);
-            }
-            UpsertOutcome::Unchanged(_) => self.unchanged += 1,
-        }
+        self.counts.add(outcome);
     }
 
     pub(super) fn reject(&mut self, page: &str, e: RowError) {
@@ -96,10 +83,10 @@ impl SyncReport {
         format!(
             "read {}, new {}, updated {} (moved {}), unchanged {}, rejected {}",
             self.read,
-            self.new,
-            self.updated,
-            self.moved,
-            self.unchanged,
+            self.counts.new,
+            self.counts.updated,
+            self.counts.moved,
+            self.counts.unchanged,
             self.rejected_total()
         )
     }

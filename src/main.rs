@@ -350,31 +350,19 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
             "--format gpkg writes a GeoPackage, a file rather than a stream: add --output FILE.gpkg"
         );
     }
-    let cli::load::Loaded {
-        config,
-        snapshot,
-        catalog,
-        study_area,
-        ..
-    } = cli::load::load(
+    let loaded = cli::load::load(
         args.input.as_deref(),
         args.data.clone(),
         args.config.clone(),
     )?;
+    let selection = loaded.selection(&args.types, &args.start, &args.end, args.status)?;
+    let cli::load::Loaded {
+        config,
+        snapshot,
+        study_area,
+        ..
+    } = loaded;
     let tz = config.timezone;
-    let time = |option: &str, text: &Option<String>, bound| {
-        text.as_deref()
-            .map(|t| hotspot::time::parse_bound(t, tz, bound).map(|t| t.timestamp()))
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("--{option}: {e}"))
-    };
-    let selection = hotspot::selection::Selection {
-        codes: hotspot::selection::resolve_types(&snapshot, &catalog, &args.types)?,
-        start: time("start", &args.start, Bound::Start)?,
-        end: time("end", &args.end, Bound::End)?,
-        status: args.status,
-        bbox: None,
-    };
     let raw = |name: &str| match name {
         "res" => args.res.as_deref(),
         "k" => args.k.as_deref(),
@@ -398,7 +386,7 @@ fn hotspots(args: &HotspotArgs) -> Result<()> {
         selection,
         method: args.method,
         options,
-        as_of: time("as-of", &args.as_of, Bound::End)?,
+        as_of: cli::load::instant("as-of", &args.as_of, tz, Bound::End)?,
         tz,
     };
     let mut report = hs::compute_report(&snapshot, &query, study_area.as_deref())?;

@@ -66,3 +66,38 @@ pub fn load(
         boundaries: Default::default(),
     })
 }
+
+/// An instant given as `--OPTION` (RFC 3339 or a day in the city's zone; `bound` says which
+/// end of a day), in unix seconds.
+pub fn instant(
+    option: &str,
+    text: &Option<String>,
+    tz: chrono_tz::Tz,
+    bound: hotspot::time::Bound,
+) -> Result<Option<i64>> {
+    text.as_deref()
+        .map(|t| hotspot::time::parse_bound(t, tz, bound).map(|t| t.timestamp()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--{option}: {e}"))
+}
+
+impl Loaded {
+    /// The selection of `--type`, `--start`, `--end` (and a status) on what was loaded.
+    pub fn selection(
+        &self,
+        types: &[String],
+        start: &Option<String>,
+        end: &Option<String>,
+        status: Option<hotspot::model::Status>,
+    ) -> Result<hotspot::selection::Selection> {
+        use hotspot::time::Bound;
+        let tz = self.config.timezone;
+        Ok(hotspot::selection::Selection {
+            codes: hotspot::selection::resolve_types(&self.snapshot, &self.catalog, types)?,
+            start: instant("start", start, tz, Bound::Start)?,
+            end: instant("end", end, tz, Bound::End)?,
+            status,
+            bbox: None,
+        })
+    }
+}

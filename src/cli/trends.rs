@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use hotspot::time::Bound;
 
 #[derive(clap::Args)]
 pub struct TrendsArgs {
@@ -49,19 +48,7 @@ pub fn run(args: &TrendsArgs) -> Result<()> {
         args.config.clone(),
     )?;
     let tz = loaded.config.timezone;
-    let time = |option: &str, text: &Option<String>, bound| {
-        text.as_deref()
-            .map(|t| hotspot::time::parse_bound(t, tz, bound).map(|t| t.timestamp()))
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("--{option}: {e}"))
-    };
-    let selection = hotspot::selection::Selection {
-        codes: hotspot::selection::resolve_types(&loaded.snapshot, &loaded.catalog, &args.types)?,
-        start: time("start", &args.start, Bound::Start)?,
-        end: time("end", &args.end, Bound::End)?,
-        status: None,
-        bbox: None,
-    };
+    let selection = loaded.selection(&args.types, &args.start, &args.end, None)?;
     let groups = hotspot::trends::TrendGroups::parse(&args.by, &loaded.boundaries)
         .map_err(|e| anyhow::anyhow!("--by: {e}"))?;
     let report = hotspot::trends::compute(

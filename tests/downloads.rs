@@ -357,16 +357,7 @@ async fn gdal_reads_a_large_layer_through_vsicurl() {
 fn cli_writes_a_geopackage_to_a_file_only() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("requests.csv");
-    let mut csv = String::from("service_request_id,lat,lon,service_code\n");
-    for i in 0..40 {
-        let (lat, lon) = if i < 30 {
-            (41.88 + (i % 5) as f64 * 1e-4, -87.63)
-        } else {
-            (41.95 + i as f64 * 1e-3, -87.70)
-        };
-        csv.push_str(&format!("R{i},{lat},{lon},pothole\n"));
-    }
-    std::fs::write(&input, csv).unwrap();
+    std::fs::write(&input, common::corner_csv()).unwrap();
     let input = input.to_str().unwrap();
     let args = |format: &str| {
         [

@@ -302,16 +302,7 @@ fn cli_writes_the_documented_csv_and_geojson() {
 fn cli_reads_an_input_file_and_explains_too_little_data() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("points.csv");
-    let mut text = String::from("service_request_id,lat,lon,service_code\n");
-    for i in 0..40 {
-        let (lat, lon) = if i < 30 {
-            (41.88 + (i % 5) as f64 * 1e-4, -87.63)
-        } else {
-            (41.95 + i as f64 * 1e-3, -87.70)
-        };
-        text.push_str(&format!("R{i},{lat},{lon},pothole\n"));
-    }
-    std::fs::write(&file, text).unwrap();
+    std::fs::write(&file, common::corner_csv()).unwrap();
     let input = file.to_str().unwrap();
     let (ok, out, err) = hotspot_cmd(&[
         "--input",

@@ -573,26 +573,6 @@ async fn bad_parameters_and_unknown_resources() {
 
 // ---------------------------------------------------------------- GDAL
 
-/// Whether GDAL's `ogrinfo` and `ogr2ogr` run. When they do not, the test is skipped with a
-/// printed reason, unless `HOTSPOT_REQUIRE_GDAL` is set (as CI sets it): then it fails.
-fn require_gdal(test: &str) -> bool {
-    let found = ["ogrinfo", "ogr2ogr"].iter().all(|tool| {
-        Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if found {
-        return true;
-    }
-    let reason = format!("{test}: GDAL's ogrinfo/ogr2ogr not found (apt-get install gdal-bin)");
-    if std::env::var_os("HOTSPOT_REQUIRE_GDAL").is_some() {
-        panic!("cross-check required (HOTSPOT_REQUIRE_GDAL) but {reason}");
-    }
-    eprintln!("SKIPPED {reason}");
-    false
-}
-
 /// Runs a GDAL tool (no network but the test server's loopback); its stdout.
 fn gdal(tool: &str, args: &[&str]) -> String {
     let out = Command::new(tool)
@@ -612,7 +592,7 @@ fn gdal(tool: &str, args: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gdal_lists_every_collection_and_reads_every_request() {
-    if !require_gdal("gdal_lists_every_collection_and_reads_every_request") {
+    if !common::require_gdal("gdal_lists_every_collection_and_reads_every_request") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

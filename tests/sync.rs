@@ -245,7 +245,6 @@ async fn pulls_a_second_hotspot_server_with_updates_and_paging() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let now = Utc::now();
-    let file = a.path().join("requests.json");
     let rows: Vec<Value> = (0..1_234)
         .map(|i| {
             row(
@@ -262,17 +261,7 @@ async fn pulls_a_second_hotspot_server_with_updates_and_paging() {
             r
         })
         .collect();
-    std::fs::write(&file, serde_json::to_vec(&rows).unwrap()).unwrap();
-    let config = test_config(a.path());
-    let (ok, _, err) = run_hotspot(&[
-        "import",
-        file.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--data",
-        a.path().to_str().unwrap(),
-    ]);
-    assert!(ok, "{err}");
+    common::import_json(a.path(), "requests.json", &rows);
     let server = common::start(a.path()).await;
     let url = server.url("/open311/v2/");
 

@@ -9,7 +9,7 @@ mod common;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use common::{run_hotspot, test_config};
+use common::run_hotspot;
 
 /// The final step ends here (the newest request).
 fn end() -> chrono::DateTime<Utc> {
@@ -62,21 +62,7 @@ fn planted() -> Vec<Value> {
 }
 
 fn import(dir: &std::path::Path) -> (String, String) {
-    let config = test_config(dir);
-    let file = dir.join("potholes.json");
-    std::fs::write(&file, serde_json::to_vec(&planted()).unwrap()).unwrap();
-    let data = dir.to_str().unwrap().to_string();
-    let config = config.to_str().unwrap().to_string();
-    let (ok, _, err) = run_hotspot(&[
-        "import",
-        file.to_str().unwrap(),
-        "--config",
-        &config,
-        "--data",
-        &data,
-    ]);
-    assert!(ok, "{err}");
-    (data, config)
+    common::import_json(dir, "potholes.json", &planted())
 }
 
 fn cell_of((lat, lon): (f64, f64), res: u8) -> String {
@@ -231,21 +217,7 @@ fn chain() -> Vec<Value> {
 }
 
 fn import_chain(dir: &std::path::Path) -> (String, String) {
-    let config = test_config(dir);
-    let file = dir.join("noise.json");
-    std::fs::write(&file, serde_json::to_vec(&chain()).unwrap()).unwrap();
-    let data = dir.to_str().unwrap().to_string();
-    let config = config.to_str().unwrap().to_string();
-    let (ok, _, err) = run_hotspot(&[
-        "import",
-        file.to_str().unwrap(),
-        "--config",
-        &config,
-        "--data",
-        &data,
-    ]);
-    assert!(ok, "{err}");
-    (data, config)
+    common::import_json(dir, "noise.json", &chain())
 }
 
 #[test]
@@ -417,7 +389,6 @@ const OLD: (f64, f64) = (41.7600, -87.6000);
 #[tokio::test]
 async fn compare_previous_marks_new_persisting_and_gone_hot_spots() {
     let dir = tempfile::tempdir().unwrap();
-    let config = test_config(dir.path());
     // four weeks: thin background, a steady place, a burst in the last week at NEW and one
     // three weeks ago at OLD
     let mut rows = Vec::new();
@@ -441,17 +412,7 @@ async fn compare_previous_marks_new_persisting_and_gone_hot_spots() {
         push(end() - Duration::days(2), NEW);
         push(end() - Duration::days(20), OLD);
     }
-    let file = dir.path().join("potholes.json");
-    std::fs::write(&file, serde_json::to_vec(&rows).unwrap()).unwrap();
-    let (ok, _, err) = run_hotspot(&[
-        "import",
-        file.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--data",
-        dir.path().to_str().unwrap(),
-    ]);
-    assert!(ok, "{err}");
+    let (data, config) = common::import_json(dir.path(), "potholes.json", &rows);
     let server = common::start(dir.path()).await;
     let url = |q: &str| server.url(&format!("/api/v1/hotspots.geojson?type=pothole&res=8&{q}"));
     let window = "start=2026-10-17&end=2026-10-30";
@@ -503,9 +464,9 @@ async fn compare_previous_marks_new_persisting_and_gone_hot_spots() {
     let (ok, _, err) = run_hotspot(&[
         "hotspots",
         "--data",
-        dir.path().to_str().unwrap(),
+        &data,
         "--config",
-        config.to_str().unwrap(),
+        &config,
         "--compare",
         "previous",
     ]);

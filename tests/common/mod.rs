@@ -273,44 +273,80 @@ pub fn demo_city(data: &Path) -> City {
 
 // ---------------------------------------------------------------- external cross-checks
 
-/// Whether python3 can import `module` (from PyPI's `package`) for `test`. When it cannot,
-/// the test is skipped with a printed reason, unless `HOTSPOT_REQUIRE_PYTHON` is set (as CI
-/// sets it): then the missing tool fails the test instead of passing it silently.
-pub fn require_python(test: &str, module: &str, package: &str) -> bool {
-    let found = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
+/// Whether `program ARGS` runs successfully.
+fn runs(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
+        .is_ok_and(|s| s.success())
+}
+
+/// `found`, or else: the test is skipped with `reason` printed, unless the environment
+/// variable `require` is set (as CI sets it), when the missing tool fails the test instead of
+/// passing it silently.
+fn require(found: bool, require: &str, reason: String) -> bool {
     if found {
         return true;
     }
-    let reason = format!("{test}: python3 cannot import {module} (pip install {package})");
-    if std::env::var_os("HOTSPOT_REQUIRE_PYTHON").is_some() {
-        panic!("cross-check required (HOTSPOT_REQUIRE_PYTHON) but {reason}");
+    if std::env::var_os(require).is_some() {
+        panic!("cross-check required ({require}) but {reason}");
     }
     eprintln!("SKIPPED {reason}");
     false
 }
 
-/// Whether GDAL's `ogrinfo` runs, for `test`. When it does not, the test is skipped with a
-/// printed reason, unless `HOTSPOT_REQUIRE_GDAL` is set (as CI sets it): then the missing
-/// tool fails the test.
+/// Whether python3 can import `module` (from PyPI's `package`) for `test`; see [`require`]
+/// (`HOTSPOT_REQUIRE_PYTHON`).
+pub fn require_python(test: &str, module: &str, package: &str) -> bool {
+    require(
+        runs("python3", &["-c", &format!("import {module}")]),
+        "HOTSPOT_REQUIRE_PYTHON",
+        format!("{test}: python3 cannot import {module} (pip install {package})"),
+    )
+}
+
+/// Whether GDAL's `ogrinfo` and `ogr2ogr` run, for `test`; see [`require`]
+/// (`HOTSPOT_REQUIRE_GDAL`).
 pub fn require_gdal(test: &str) -> bool {
-    let found = Command::new("ogrinfo")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return true;
+    require(
+        runs("ogrinfo", &["--version"]) && runs("ogr2ogr", &["--version"]),
+        "HOTSPOT_REQUIRE_GDAL",
+        format!("{test}: GDAL's ogrinfo/ogr2ogr not found (apt-get install gdal-bin)"),
+    )
+}
+
+/// A CSV of 40 potholes in Chicago: 30 on one corner, 10 spread out (`--input` tests).
+pub fn corner_csv() -> String {
+    let mut text = String::from("service_request_id,lat,lon,service_code\n");
+    for i in 0..40 {
+        let (lat, lon) = if i < 30 {
+            (41.88 + (i % 5) as f64 * 1e-4, -87.63)
+        } else {
+            (41.95 + i as f64 * 1e-3, -87.70)
+        };
+        text.push_str(&format!("R{i},{lat},{lon},pothole\n"));
     }
-    let reason = format!("{test}: GDAL's ogrinfo is not installed (apt-get install gdal-bin)");
-    if std::env::var_os("HOTSPOT_REQUIRE_GDAL").is_some() {
-        panic!("GDAL check required (HOTSPOT_REQUIRE_GDAL) but {reason}");
-    }
-    eprintln!("SKIPPED {reason}");
-    false
+    text
+}
+
+/// Writes `rows` (Open311 JSON) as `dir/NAME` and imports them with the test config into the
+/// data directory `dir`; returns the data directory and the config path as text.
+pub fn import_json(dir: &Path, name: &str, rows: &[Value]) -> (String, String) {
+    let config = test_config(dir);
+    let file = dir.join(name);
+    std::fs::write(&file, serde_json::to_vec(rows).unwrap()).unwrap();
+    let data = dir.to_str().unwrap().to_string();
+    let config = config.to_str().unwrap().to_string();
+    let (ok, _, err) = run_hotspot(&[
+        "import",
+        file.to_str().unwrap(),
+        "--config",
+        &config,
+        "--data",
+        &data,
+    ]);
+    assert!(ok, "{err}");
+    (data, config)
 }

@@ -112,6 +112,10 @@ fn cli_finds_the_planted_new_and_intensifying_hot_spots() {
         .map(|f| f["properties"]["priority_reason"].as_str().unwrap())
         .collect();
     assert!(reasons.len() >= 2, "{reasons:?}");
+    assert!(features
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "hot_region")
+        .all(|f| f["properties"]["category"].is_string()));
     let urgent = |r: &&str| r.starts_with("new hot spot") || r.starts_with("intensifying hot spot");
     let first_other = reasons
         .iter()

@@ -201,9 +201,10 @@ pub fn band_pairs(
     check_bands("distance_bands", &params.distance_bands)?;
     check_bands("time_bands", &params.time_bands)?;
     // only pairs up to band d's edge: a smaller search than the table's
-    let edges = params.distance_bands.get(..=d).ok_or_else(|| {
-        AnalysisError::param("distance_bands", format!("no distance band {d}"))
-    })?;
+    let edges = params
+        .distance_bands
+        .get(..=d)
+        .ok_or_else(|| AnalysisError::param("distance_bands", format!("no distance band {d}")))?;
     let mut found: Vec<BandPair> = close_pairs(events, edges)?
         .into_iter()
         .filter(|p| p.band as usize == d)

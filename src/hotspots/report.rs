@@ -177,7 +177,8 @@ pub enum AreaDetail {
     Emerging {
         cells: usize,
         max_abs_z: f64,
-        /// The most urgent category among its cells (new, consecutive, intensifying, ...).
+        /// The category of its cells that calls for work first: new, else intensifying, else
+        /// the first in [`Category`]'s order.
         category: Category,
     },
     Repeat {
@@ -457,7 +458,7 @@ pub fn compute_report(
             parameters.lag = Some(params.lag);
             parameters.steps = Some(result.steps);
             let regions = final_step_regions(&result)?;
-            let areas = emerging_first(ctx.region_areas(&regions, &cells)?, &regions, &result);
+            let areas = emerging_areas(&ctx, &regions, &cells, &result)?;
             Ok(HotspotReport {
                 parameters,
                 areas,
@@ -543,24 +544,30 @@ fn final_step_regions(result: &EmergingResult) -> Result<Vec<Region>, HotspotErr
         .collect())
 }
 
-/// Areas holding a new or intensifying hot spot first (each group in SLA priority order),
-/// renumbered; their priority reason says so.
-fn emerging_first(mut areas: Vec<Area>, regions: &[Region], result: &EmergingResult) -> Vec<Area> {
+/// Regions hot in the final step as areas, each with the category that calls for work first
+/// among its cells ([`work_category`]); those holding a new or intensifying hot spot
+/// first (each group in SLA priority order), their priority reason saying so.
+fn emerging_areas(
+    ctx: &Members<'_>,
+    regions: &[Region],
+    cells: &[h3o::CellIndex],
+    result: &EmergingResult,
+) -> Result<Vec<Area>, HotspotError> {
     let category: std::collections::HashMap<h3o::CellIndex, Category> = result
         .locations
         .iter()
         .map(|l| (l.cell, l.category))
         .collect();
-    let urgent = |a: &Area| -> Option<Category> {
-        let i: usize =
-            a.id.strip_prefix('H')?
-                .parse::<usize>()
-                .ok()?
-                .checked_sub(1)?;
-        let cells = &regions.get(i)?.cells;
-        [Category::NewHot, Category::IntensifyingHot]
-            .into_iter()
-            .find(|c| cells.iter().any(|cell| category.get(cell) == Some(c)))
+    let mut areas = ctx.region_areas_with(regions, cells, |r| AreaDetail::Emerging {
+        cells: r.cells.len(),
+        max_abs_z: r.max_abs_z,
+        category: work_category(r.cells.iter().filter_map(|c| category.get(c).copied())),
+    })?;
+    let urgent = |a: &Area| match a.detail {
+        AreaDetail::Emerging { category, .. } => {
+            matches!(category, Category::NewHot | Category::IntensifyingHot).then_some(category)
+        }
+        _ => None,
     };
     for a in &mut areas {
         if let Some(c) = urgent(a) {
@@ -575,5 +582,15 @@ fn emerging_first(mut areas: Vec<Area>, regions: &[Region], result: &EmergingRes
     for (i, a) in areas.iter_mut().enumerate() {
         a.rank = i + 1;
     }
-    areas
+    Ok(areas)
+}
+
+/// Of a region's categories, the one that calls for work first: new, else intensifying, else
+/// the first in [`Category`]'s order.
+fn work_category(categories: impl Iterator<Item = Category> + Clone) -> Category {
+    [Category::NewHot, Category::IntensifyingHot]
+        .into_iter()
+        .find(|c| categories.clone().any(|x| x == *c))
+        .or_else(|| categories.min())
+        .unwrap_or(Category::None)
 }

@@ -119,6 +119,19 @@ impl<'a> Members<'a> {
         hot: &[Region],
         cells: &[h3o::CellIndex],
     ) -> Result<Vec<Area>, HotspotError> {
+        self.region_areas_with(hot, cells, |r| AreaDetail::HotRegion {
+            cells: r.cells.len(),
+            max_abs_z: r.max_abs_z,
+        })
+    }
+
+    /// [`Members::region_areas`] with each area's detail made from its region by `detail`.
+    pub(super) fn region_areas_with(
+        &self,
+        hot: &[Region],
+        cells: &[h3o::CellIndex],
+        detail: impl Fn(&Region) -> AreaDetail,
+    ) -> Result<Vec<Area>, HotspotError> {
         let mut region_of: HashMap<h3o::CellIndex, usize> = HashMap::new();
         for (i, r) in hot.iter().enumerate() {
             for c in &r.cells {
@@ -145,10 +158,7 @@ impl<'a> Members<'a> {
                     r.centroid,
                     r.max_abs_z,
                     reason,
-                    AreaDetail::HotRegion {
-                        cells: r.cells.len(),
-                        max_abs_z: r.max_abs_z,
-                    },
+                    detail(r),
                 )
             })
             .collect();
